@@ -1,0 +1,54 @@
+using GenModels.MLNet.Data;
+using GenModels.Torch.Autoencoders;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace GenModels.MLNet.Autoencoders;
+
+/// <summary>
+/// Trains a deterministic autoencoder on a vector column and produces an <see cref="AutoencoderEncodingTransformer"/>: a
+/// non-linear dimensionality reduction (the code), optionally with the reconstruction and its error.
+/// Created by <c>mlContext.Transforms.AutoencoderEncode(...)</c>.
+/// </summary>
+public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodingTransformer>
+{
+    /// <summary>Options of <see cref="AutoencoderEncodingEstimator"/>.</summary>
+    public sealed class Options : ReconstructionEstimatorOptions
+    {
+    }
+
+    private readonly IHostEnvironment env;
+    private readonly Options options;
+
+    internal AutoencoderEncodingEstimator(IHostEnvironment env, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.env = env;
+        this.options = options;
+    }
+
+    /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ReconstructionFitting.OutputShape(inputSchema, options.InputColumnName, ReconstructionFitting.AddedColumns(options, [options.OutputColumnName]));
+
+    /// <summary>Trains the autoencoder on every row of <paramref name="input"/>.</summary>
+    public AutoencoderEncodingTransformer Fit(IDataView input)
+    {
+        using var data = ReconstructionFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
+        var networkOptions = new AutoencoderOptions
+        {
+            InputDimension = data.Dimension,
+            LatentDimension = options.LatentDimension,
+            HiddenSizes = options.HiddenSizes.ToArray(),
+            Activation = options.Activation,
+            Likelihood = options.Likelihood,
+        };
+        var (model, result) = ReconstructionFitting.Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
+            training => AutoencoderTraining.Fit(data.Rows, networkOptions, training));
+        var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
+        if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
+        if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));
+        return new AutoencoderEncodingTransformer(model, options.InputColumnName, options.TransformBatchSize, data.Seed, outputs, data.SlotNames, result);
+    }
+}

@@ -1,0 +1,237 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace GenModels.MLNet.Data;
+
+/// <summary>
+/// The one batched cursor of the library. It reads a batch of rows from a single upstream cursor (caching the active
+/// pass-through columns), runs the network once on the batch through reused, pinned buffers, then serves rows from the
+/// results. When no network column is requested it is a pure pass-through.
+/// </summary>
+internal sealed class BatchedMappingDataView : IDataView
+{
+    private readonly IDataView source;
+    private readonly IBatchMapper mapper;
+    private readonly int inputColumnIndex;
+
+    public BatchedMappingDataView(IDataView source, IBatchMapper mapper)
+    {
+        this.source = source;
+        this.mapper = mapper;
+        inputColumnIndex = BatchedMapping.CheckInput(source.Schema, mapper);
+        Schema = BatchedMapping.OutputSchema(source.Schema, mapper);
+    }
+
+    public DataViewSchema Schema { get; }
+    public bool CanShuffle => source.CanShuffle;
+    public long? GetRowCount() => source.GetRowCount();
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        int inputCount = source.Schema.Count;
+        var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
+        var activeOutputs = mapper.Outputs.Select((_, i) => needed.Contains(inputCount + i)).ToArray();
+        bool anyOutput = activeOutputs.Any(a => a);
+        var upstreamColumns = source.Schema.Where(c => needed.Contains(c.Index) || (anyOutput && c.Index == inputColumnIndex));
+        var upstream = source.GetRowCursor(upstreamColumns, rand);
+        if (!anyOutput) return new PassThroughCursor(this, upstream);
+        return new Cursor(this, upstream, needed, activeOutputs);
+    }
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        new[] { GetRowCursor(columnsNeeded, rand) };
+
+    /// <summary>No network column requested: every call goes straight to the upstream cursor.</summary>
+    private sealed class PassThroughCursor(BatchedMappingDataView parent, DataViewRowCursor upstream) : DataViewRowCursor
+    {
+        public override DataViewSchema Schema => parent.Schema;
+        public override long Position => upstream.Position;
+        public override long Batch => upstream.Batch;
+        public override bool MoveNext() => upstream.MoveNext();
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            column.Index < parent.source.Schema.Count && upstream.IsColumnActive(parent.source.Schema[column.Index]);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            upstream.GetGetter<TValue>(parent.source.Schema[column.Index]);
+        public override ValueGetter<DataViewRowId> GetIdGetter() => upstream.GetIdGetter();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) upstream.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly BatchedMappingDataView parent;
+        private readonly DataViewRowCursor upstream;
+        private readonly int batchSize, dimension, inputCount;
+        private readonly ValueGetter<VBuffer<float>> inputGetter;
+        private VBuffer<float> inputRow;
+        private readonly Dictionary<int, ColumnCache> caches = new();
+        private readonly ValueGetter<DataViewRowId> upstreamId;
+        private readonly DataViewRowId[] ids;
+        private readonly float[] inputBuffer;
+        private readonly Tensor inputTensor;
+        private readonly float[]?[] outputBuffers;
+        private readonly Tensor?[] outputTensors;
+        private readonly Generator noise;
+        private int rowsInBatch, indexInBatch = -1;
+        private long position = -1;
+
+        public Cursor(BatchedMappingDataView parent, DataViewRowCursor upstream, HashSet<int> needed, bool[] activeOutputs)
+        {
+            this.parent = parent;
+            this.upstream = upstream;
+            var mapper = parent.mapper;
+            batchSize = mapper.BatchSize;
+            dimension = mapper.InputDimension;
+            inputCount = parent.source.Schema.Count;
+            inputGetter = upstream.GetGetter<VBuffer<float>>(parent.source.Schema[parent.inputColumnIndex]);
+            foreach (var column in parent.source.Schema.Where(c => needed.Contains(c.Index)))
+                caches[column.Index] = ColumnCache.Create(upstream, column, batchSize);
+            upstreamId = upstream.GetIdGetter();
+            noise = new Generator((ulong)mapper.NoiseSeed);
+            ids = new DataViewRowId[batchSize];
+            // Reused buffers, pinned once and wrapped as tensors: no per-batch tensor construction from managed arrays.
+            inputBuffer = new float[batchSize * dimension];
+            inputTensor = TorchSharp.torch.from_array(inputBuffer).view(batchSize, dimension);
+            outputBuffers = new float[]?[activeOutputs.Length];
+            outputTensors = new Tensor?[activeOutputs.Length];
+            for (int i = 0; i < activeOutputs.Length; i++)
+            {
+                if (!activeOutputs[i]) continue;
+                int width = mapper.Outputs[i].Width;
+                outputBuffers[i] = new float[batchSize * width];
+                outputTensors[i] = TorchSharp.torch.from_array(outputBuffers[i]!).view(batchSize, width);
+            }
+        }
+
+        public override DataViewSchema Schema => parent.Schema;
+        public override long Position => position;
+        public override long Batch => 0;
+
+        public override bool MoveNext()
+        {
+            if (++indexInBatch >= rowsInBatch)
+            {
+                if (!FillBatch()) return false;
+                indexInBatch = 0;
+            }
+            position++;
+            return true;
+        }
+
+        private bool FillBatch()
+        {
+            int n = 0;
+            while (n < batchSize && upstream.MoveNext())
+            {
+                inputGetter(ref inputRow);
+                if (inputRow.Length != dimension)
+                    throw Errors.SchemaMismatch("input", "input", parent.mapper.InputColumnName, $"vectors of length {dimension}", $"a vector of length {inputRow.Length}");
+                BatchedMapping.CopyRow(inputRow, inputBuffer.AsSpan(n * dimension, dimension));
+                foreach (var cache in caches.Values) cache.Store(n);
+                upstreamId(ref ids[n]);
+                n++;
+            }
+            rowsInBatch = n;
+            if (n == 0) return false;
+            using var scope = NewDisposeScope();
+            var views = new Tensor?[outputTensors.Length];
+            for (int i = 0; i < views.Length; i++) views[i] = outputTensors[i]?.narrow(0, 0, n);
+            parent.mapper.Map(inputTensor.narrow(0, 0, n), views, noise);
+            return true;
+        }
+
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            column.Index < inputCount ? caches.ContainsKey(column.Index) : outputTensors[column.Index - inputCount] is not null;
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (column.Index < inputCount)
+            {
+                if (!caches.TryGetValue(column.Index, out var cache))
+                    throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
+                return cache.GetGetter<TValue>(() => indexInBatch);
+            }
+            int output = column.Index - inputCount;
+            var buffer = outputBuffers[output] ?? throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
+            var spec = parent.mapper.Outputs[output];
+            if (spec.IsScalar)
+            {
+                if (typeof(TValue) != typeof(float)) throw new InvalidOperationException($"Column '{column.Name}' holds Single values, not {typeof(TValue).Name}.");
+                ValueGetter<float> scalar = (ref float value) => value = buffer[indexInBatch];
+                return (ValueGetter<TValue>)(Delegate)scalar;
+            }
+            if (typeof(TValue) != typeof(VBuffer<float>)) throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
+            int width = spec.Width;
+            ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
+            {
+                var editor = VBufferEditor.Create(ref value, width);
+                buffer.AsSpan(indexInBatch * width, width).CopyTo(editor.Values);
+                value = editor.Commit();
+            };
+            return (ValueGetter<TValue>)(Delegate)vector;
+        }
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = ids[indexInBatch];
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                upstream.Dispose();
+                inputTensor.Dispose();
+                noise.Dispose();
+                foreach (var t in outputTensors) t?.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>Holds one pass-through column's values for the rows of a batch.</summary>
+internal abstract class ColumnCache
+{
+    public abstract void Store(int slot);
+    public abstract ValueGetter<TValue> GetGetter<TValue>(Func<int> slot);
+
+    public static ColumnCache Create(DataViewRow row, DataViewSchema.Column column, int capacity)
+    {
+        var type = column.Type is VectorDataViewType v
+            ? typeof(VectorColumnCache<>).MakeGenericType(v.ItemType.RawType)
+            : typeof(ScalarColumnCache<>).MakeGenericType(column.Type.RawType);
+        return (ColumnCache)Activator.CreateInstance(type, row, column, capacity)!;
+    }
+}
+
+internal sealed class ScalarColumnCache<T>(DataViewRow row, DataViewSchema.Column column, int capacity) : ColumnCache
+{
+    private readonly ValueGetter<T> getter = row.GetGetter<T>(column);
+    private readonly T[] values = new T[capacity];
+    public override void Store(int slot) => getter(ref values[slot]);
+    public override ValueGetter<TValue> GetGetter<TValue>(Func<int> slot)
+    {
+        ValueGetter<T> g = (ref T value) => value = values[slot()];
+        return (ValueGetter<TValue>)(Delegate)g;
+    }
+}
+
+internal sealed class VectorColumnCache<T>(DataViewRow row, DataViewSchema.Column column, int capacity) : ColumnCache
+{
+    private readonly ValueGetter<VBuffer<T>> getter = row.GetGetter<VBuffer<T>>(column);
+    private readonly VBuffer<T>[] values = new VBuffer<T>[capacity];
+    private VBuffer<T> scratch;
+    // Upstream getters may hand out their own buffers, so each row is copied into storage that this cache owns.
+    public override void Store(int slot)
+    {
+        getter(ref scratch);
+        scratch.CopyTo(ref values[slot]);
+    }
+    public override ValueGetter<TValue> GetGetter<TValue>(Func<int> slot)
+    {
+        ValueGetter<VBuffer<T>> g = (ref VBuffer<T> value) => values[slot()].CopyTo(ref value);
+        return (ValueGetter<TValue>)(Delegate)g;
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace GenModels.MLNet.Data;
+
+/// <summary>
+/// Row-at-a-time face of an <see cref="IBatchMapper"/> for <c>PredictionEngine</c>: each input row is a batch of one,
+/// computed once per row position and only when a network column is read.
+/// </summary>
+internal sealed class BatchedRowMapper : IRowToRowMapper
+{
+    private readonly IBatchMapper mapper;
+    private readonly int inputColumnIndex;
+
+    public BatchedRowMapper(DataViewSchema inputSchema, IBatchMapper mapper)
+    {
+        this.mapper = mapper;
+        inputColumnIndex = BatchedMapping.CheckInput(inputSchema, mapper);
+        InputSchema = inputSchema;
+        OutputSchema = BatchedMapping.OutputSchema(inputSchema, mapper);
+    }
+
+    public DataViewSchema InputSchema { get; }
+    public DataViewSchema OutputSchema { get; }
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var indices = dependingColumns.Select(c => c.Index).ToHashSet();
+        bool anyOutput = indices.Any(i => i >= InputSchema.Count);
+        return InputSchema.Where(c => indices.Contains(c.Index) || (anyOutput && c.Index == inputColumnIndex)).ToArray();
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
+        new Row(this, input, activeColumns.Select(c => c.Index).ToHashSet());
+
+    private sealed class Row : DataViewRow
+    {
+        private readonly BatchedRowMapper parent;
+        private readonly DataViewRow input;
+        private readonly HashSet<int> active;
+        private readonly ValueGetter<VBuffer<float>>? inputGetter;
+        private VBuffer<float> inputRow;
+        private readonly float[] inputBuffer;
+        private readonly float[][] outputs;
+        private long computedAt = -1;
+
+        public Row(BatchedRowMapper parent, DataViewRow input, HashSet<int> active)
+        {
+            this.parent = parent;
+            this.input = input;
+            this.active = active;
+            var mapper = parent.mapper;
+            if (active.Any(i => i >= parent.InputSchema.Count))
+                inputGetter = input.GetGetter<VBuffer<float>>(input.Schema[parent.inputColumnIndex]);
+            inputBuffer = new float[mapper.InputDimension];
+            outputs = mapper.Outputs.Select(o => new float[o.Width]).ToArray();
+        }
+
+        public override DataViewSchema Schema => parent.OutputSchema;
+        public override long Position => input.Position;
+        public override long Batch => input.Batch;
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+        public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            int inputCount = parent.InputSchema.Count;
+            if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
+            int o = column.Index - inputCount;
+            var spec = parent.mapper.Outputs[o];
+            if (spec.IsScalar)
+            {
+                ValueGetter<float> scalar = (ref float value) => { Compute(); value = outputs[o][0]; };
+                return (ValueGetter<TValue>)(Delegate)scalar;
+            }
+            ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
+            {
+                Compute();
+                var editor = VBufferEditor.Create(ref value, spec.Width);
+                outputs[o].AsSpan().CopyTo(editor.Values);
+                value = editor.Commit();
+            };
+            return (ValueGetter<TValue>)(Delegate)vector;
+        }
+
+        private void Compute()
+        {
+            if (computedAt == input.Position && computedAt >= 0) return;
+            inputGetter!(ref inputRow);
+            int dimension = parent.mapper.InputDimension;
+            if (inputRow.Length != dimension)
+                throw Errors.SchemaMismatch("input", "input", parent.mapper.InputColumnName, $"vectors of length {dimension}", $"a vector of length {inputRow.Length}");
+            BatchedMapping.CopyRow(inputRow, inputBuffer);
+            using var scope = NewDisposeScope();
+            using var noise = new Generator((ulong)parent.mapper.NoiseSeed);
+            var x = TorchSharp.torch.from_array(inputBuffer).view(1, dimension);
+            var targets = outputs.Select((buffer, i) => (Tensor?)TorchSharp.torch.from_array(buffer).view(1, parent.mapper.Outputs[i].Width)).ToArray();
+            parent.mapper.Map(x, targets, noise);
+            computedAt = input.Position;
+        }
+    }
+}

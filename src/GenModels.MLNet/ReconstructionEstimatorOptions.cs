@@ -1,0 +1,97 @@
+using GenModels.Torch.Networks;
+using GenModels.Torch.Training;
+
+namespace GenModels.MLNet;
+
+/// <summary>Options shared by the estimators that train an encoder/decoder network on one vector column.</summary>
+public abstract class ReconstructionEstimatorOptions
+{
+    /// <summary>Default values of the options.</summary>
+    public static class Defaults
+    {
+        /// <summary>Length of the code.</summary>
+        public const int LatentDimension = 2;
+        /// <summary>Passes over the training data.</summary>
+        public const int Epochs = 20;
+        /// <summary>Rows per optimisation step.</summary>
+        public const int BatchSize = 128;
+        /// <summary>Adam's learning rate.</summary>
+        public const double LearningRate = 1e-3;
+        /// <summary>Rows per network call when transforming.</summary>
+        public const int TransformBatchSize = 256;
+        /// <summary>Weight of the KL term (1 = standard VAE).</summary>
+        public const double Beta = 1.0;
+    }
+
+    /// <summary>The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax).</summary>
+    public string InputColumnName = "Features";
+    /// <summary>The code column to produce: a vector of Single of length <see cref="LatentDimension"/>.</summary>
+    public string OutputColumnName = "Latent";
+    /// <summary>Length of the code; between 1 and the input length.</summary>
+    public int LatentDimension = Defaults.LatentDimension;
+    /// <summary>Encoder hidden widths, input side first; the decoder mirrors them.</summary>
+    public int[] HiddenSizes = [128, 64];
+    /// <summary>Non-linearity between hidden layers.</summary>
+    public Activation Activation = Activation.ReLU;
+    /// <summary>How the decoder models the input: Gaussian for real values, Bernoulli for values in [0, 1] such as pixels.</summary>
+    public ReconstructionLikelihood Likelihood = ReconstructionLikelihood.Gaussian;
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs = Defaults.Epochs;
+    /// <summary>Rows per optimisation step.</summary>
+    public int BatchSize = Defaults.BatchSize;
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate = Defaults.LearningRate;
+    /// <summary>Seed of weight initialisation, shuffling and sampling. Null draws one from the <c>MLContext</c>'s seed.</summary>
+    public int? Seed;
+    /// <summary>Fraction of training rows held out to watch for over-fitting (0 = none).</summary>
+    public double ValidationFraction;
+    /// <summary>Epochs without a better validation loss before training stops and keeps the best weights (0 = off).</summary>
+    public int EarlyStoppingPatience;
+    /// <summary>Rows per network call when transforming.</summary>
+    public int TransformBatchSize = Defaults.TransformBatchSize;
+    /// <summary>If set, a column with the reconstruction of the input (same length and slot names).</summary>
+    public string? ReconstructionColumnName;
+    /// <summary>If set, a Single column with each row's mean squared reconstruction error.</summary>
+    public string? ReconstructionErrorColumnName;
+    /// <summary>Receives training progress (epochs and losses); the same lines also go to <c>MLContext.Log</c>.</summary>
+    public IProgress<TrainingProgress>? Progress;
+    /// <summary>Cancels training between batches.</summary>
+    public CancellationToken CancellationToken;
+
+    /// <summary>Checks the settings that do not depend on the data; throws naming the first invalid one.</summary>
+    internal virtual void Validate()
+    {
+        CheckName(InputColumnName, nameof(InputColumnName));
+        CheckName(OutputColumnName, nameof(OutputColumnName));
+        if (LatentDimension <= 0)
+            throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The latent dimension must be positive.");
+        if (HiddenSizes is null || HiddenSizes.Any(h => h <= 0))
+            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be given and positive.");
+        if (TransformBatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(TransformBatchSize), TransformBatchSize, "The transform batch size must be positive.");
+        ToTrainingOptions(0).Validate();
+        var names = OutputNames().Where(n => n is not null).ToArray();
+        if (names.Distinct().Count() != names.Length)
+            throw new ArgumentException($"Output column names must differ from each other: {string.Join(", ", names)}.", nameof(OutputColumnName));
+    }
+
+    /// <summary>The names of the requested output columns (null entries for columns not requested).</summary>
+    private protected virtual IEnumerable<string?> OutputNames() => [OutputColumnName, ReconstructionColumnName, ReconstructionErrorColumnName];
+
+    internal TrainingOptions ToTrainingOptions(int seed) => new()
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        Seed = seed,
+        ValidationFraction = ValidationFraction,
+        EarlyStoppingPatience = EarlyStoppingPatience,
+        Progress = Progress,
+        CancellationToken = CancellationToken,
+    };
+
+    private protected static void CheckName(string? name, string parameter)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A column name is required.", parameter);
+    }
+}

@@ -1,0 +1,86 @@
+using GenModels.MLNet.Data;
+using GenModels.MLNet.Persistence;
+using GenModels.Torch.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using static TorchSharp.torch;
+
+namespace GenModels.MLNet;
+
+/// <summary>The steps every encoder/decoder estimator shares: schema-shape checks, reading the data, logging progress.</summary>
+internal static class ReconstructionFitting
+{
+    /// <summary>Checks that the input column is a known-size Single vector and adds <paramref name="added"/>.</summary>
+    public static SchemaShape OutputShape(SchemaShape inputSchema, string inputColumnName, IEnumerable<SchemaShape.Column> added)
+    {
+        if (!inputSchema.TryFindColumn(inputColumnName, out var column))
+            throw Errors.MissingColumn(nameof(inputSchema), "input", inputColumnName);
+        if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
+            throw Errors.SchemaMismatch(nameof(inputSchema), "input", inputColumnName, "a known-size vector of Single",
+                column.Kind == SchemaShape.Column.VectorKind.VariableVector ? $"a vector of {column.ItemType} of unknown size" : column.ItemType.ToString());
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        foreach (var c in added) columns[c.Name] = c;
+        return new SchemaShape(columns.Values);
+    }
+
+    /// <summary>Shape of the columns an encoder adds: latent vectors with slot names, reconstruction, error.</summary>
+    public static IEnumerable<SchemaShape.Column> AddedColumns(ReconstructionEstimatorOptions options, IEnumerable<string?> latentColumns)
+    {
+        foreach (var name in latentColumns.Where(n => n is not null)) yield return SchemaShapes.SingleVector(name!, withSlotNames: true);
+        if (options.ReconstructionColumnName is { } r) yield return SchemaShapes.SingleVector(r, withSlotNames: false);
+        if (options.ReconstructionErrorColumnName is { } e) yield return SchemaShapes.SingleScalar(e);
+    }
+
+    /// <summary>What an estimator needs before training: the checked data as a tensor and its description.</summary>
+    public sealed class PreparedData : IDisposable
+    {
+        public required Tensor Rows { get; init; }
+        public required int Dimension { get; init; }
+        public required string[]? SlotNames { get; init; }
+        public required int Seed { get; init; }
+        public void Dispose() => Rows.Dispose();
+    }
+
+    /// <summary>Checks the real schema and the latent size, then reads and checks every training row.</summary>
+    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, ReconstructionEstimatorOptions options)
+    {
+        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.InputColumnName);
+        if (options.LatentDimension > dimension)
+            throw new ArgumentOutOfRangeException(nameof(options.LatentDimension), options.LatentDimension,
+                $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{options.InputColumnName}' ({dimension}).");
+        int seed = options.Seed ?? ModelPersistence.SeedFrom(env, component);
+        var (values, rows) = TrainingData.ReadVectors(input, options.InputColumnName, dimension, options.CancellationToken);
+        // from_array wraps the managed array without copying; clone so the tensor owns its memory.
+        using var view = TorchSharp.torch.from_array(values).view(-1, dimension);
+        return new PreparedData
+        {
+            Rows = view.narrow(0, 0, rows).clone(),
+            Dimension = dimension,
+            SlotNames = TrainingData.SlotNames(input.Schema, options.InputColumnName),
+            Seed = seed,
+        };
+    }
+
+    /// <summary>Runs <paramref name="train"/> with progress going to both the user's reporter and <c>MLContext.Log</c>.</summary>
+    public static T Train<T>(IHostEnvironment env, string component, ReconstructionEstimatorOptions options, int seed, int rows,
+        Func<TrainingOptions, T> train)
+    {
+        using var channel = ModelPersistence.StartChannel(env, component);
+        channel.Info($"Training {component} on {rows} rows for {options.Epochs} epochs (seed {seed}).");
+        var training = options.ToTrainingOptions(seed);
+        training.Progress = new ChannelProgress(channel, options.Progress);
+        var result = train(training);
+        channel.Info($"{component} training finished.");
+        return result;
+    }
+
+    private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.IsEpochEnd) channel.Info(value.ToString());
+            user?.Report(value);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using GenModels.MLNet.Data;
+using GenModels.Torch.Networks;
+using GenModels.Torch.Vae;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace GenModels.MLNet.Vae;
+
+/// <summary>
+/// Trains a variational autoencoder (β-VAE when β ≠ 1) on a vector column and produces a <see cref="VaeEncodingTransformer"/>
+/// that maps each row to its posterior mean (and optionally log-variance, a sampled code, the reconstruction and its error).
+/// Created by <c>mlContext.Transforms.VaeEncode(...)</c>.
+/// </summary>
+public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
+{
+    /// <summary>Options of <see cref="VaeEncodingEstimator"/>.</summary>
+    public sealed class Options : ReconstructionEstimatorOptions
+    {
+        /// <summary>Weight of the KL term: 1 is the standard VAE (ELBO); larger values give a β-VAE with a smoother, more compressed code.</summary>
+        public double Beta = Defaults.Beta;
+        /// <summary>If set, a column with the posterior log-variance of each latent coordinate.</summary>
+        public string? LogVarianceColumnName;
+        /// <summary>If set, a column with one code sampled from the posterior (reparameterisation trick), reproducible per pass.</summary>
+        public string? SampledLatentColumnName;
+
+        internal override void Validate()
+        {
+            base.Validate();
+            if (!(Beta >= 0) || double.IsInfinity(Beta))
+                throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "β must be a finite number ≥ 0 (1 = standard VAE).");
+        }
+
+        private protected override IEnumerable<string?> OutputNames() => base.OutputNames().Concat([LogVarianceColumnName, SampledLatentColumnName]);
+    }
+
+    private readonly IHostEnvironment env;
+    private readonly Options options;
+
+    internal VaeEncodingEstimator(IHostEnvironment env, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.env = env;
+        this.options = options;
+    }
+
+    /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ReconstructionFitting.OutputShape(inputSchema, options.InputColumnName,
+            ReconstructionFitting.AddedColumns(options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName]));
+
+    /// <summary>Trains the VAE on every row of <paramref name="input"/>.</summary>
+    public VaeEncodingTransformer Fit(IDataView input)
+    {
+        using var data = ReconstructionFitting.Prepare(env, nameof(VaeEncodingEstimator), input, options);
+        var vaeOptions = new VaeOptions
+        {
+            InputDimension = data.Dimension,
+            LatentDimension = options.LatentDimension,
+            HiddenSizes = options.HiddenSizes.ToArray(),
+            Activation = options.Activation,
+            Likelihood = options.Likelihood,
+            Beta = options.Beta,
+        };
+        var (model, result) = ReconstructionFitting.Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
+            training => VaeTraining.Fit(data.Rows, vaeOptions, training));
+        var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
+        if (options.LogVarianceColumnName is { } lv) outputs.Add((NetworkOutputRole.LogVariance, lv));
+        if (options.SampledLatentColumnName is { } sz) outputs.Add((NetworkOutputRole.SampledLatent, sz));
+        if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
+        if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));
+        return new VaeEncodingTransformer(model, options.InputColumnName, options.TransformBatchSize, data.Seed, outputs, data.SlotNames, result);
+    }
+}

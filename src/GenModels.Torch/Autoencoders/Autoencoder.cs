@@ -1,0 +1,60 @@
+using GenModels.Torch.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenModels.Torch.Autoencoders;
+
+/// <summary>A deterministic autoencoder: x → encoder → z → decoder → x̂.</summary>
+public sealed class Autoencoder : nn.Module<Tensor, Tensor>, IReconstructionModel
+{
+    private readonly Mlp encoder;
+    private readonly Mlp decoder;
+
+    /// <summary>Builds the network from <paramref name="options"/> (validated here).</summary>
+    public Autoencoder(AutoencoderOptions options) : base(nameof(Autoencoder))
+    {
+        options.Validate();
+        Options = options;
+        encoder = new Mlp("encoder", options.InputDimension, options.HiddenSizes, options.LatentDimension, options.Activation);
+        decoder = new Mlp("decoder", options.LatentDimension, options.HiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
+        RegisterComponents();
+    }
+
+    /// <summary>The options the network was built from.</summary>
+    public AutoencoderOptions Options { get; }
+    /// <inheritdoc />
+    public int InputDimension => Options.InputDimension;
+    /// <inheritdoc />
+    public int LatentDimension => Options.LatentDimension;
+
+    /// <inheritdoc />
+    public Tensor Encode(Tensor x) => encoder.forward(x);
+
+    /// <summary>Decoder output before the likelihood's link (logits for Bernoulli).</summary>
+    public Tensor DecodeRaw(Tensor z) => decoder.forward(z);
+
+    /// <summary>Input-space reconstruction of a code.</summary>
+    public Tensor Decode(Tensor z) => Link(DecodeRaw(z));
+
+    /// <inheritdoc />
+    public Tensor Reconstruct(Tensor x) => Decode(Encode(x));
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x) => Reconstruct(x);
+
+    /// <summary>Per-row training loss: squared error (Gaussian) or binary cross-entropy (Bernoulli), summed over features.</summary>
+    public Tensor Loss(Tensor x)
+    {
+        var raw = DecodeRaw(Encode(x));
+        return Options.Likelihood == ReconstructionLikelihood.Bernoulli ? Likelihoods.BernoulliNll(x, raw) : Likelihoods.SquaredError(x, raw);
+    }
+
+    private Tensor Link(Tensor raw) => Options.Likelihood == ReconstructionLikelihood.Bernoulli ? raw.sigmoid() : raw;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) { encoder.Dispose(); decoder.Dispose(); }
+        base.Dispose(disposing);
+    }
+}

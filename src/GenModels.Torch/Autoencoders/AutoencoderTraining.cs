@@ -1,0 +1,30 @@
+using GenModels.Torch.Networks;
+using GenModels.Torch.Training;
+using static TorchSharp.torch;
+
+namespace GenModels.Torch.Autoencoders;
+
+/// <summary>Builds and trains an <see cref="Autoencoder"/> in one call.</summary>
+public static class AutoencoderTraining
+{
+    /// <summary>
+    /// Builds an autoencoder from <paramref name="options"/> with weights seeded by <paramref name="training"/>'s seed and
+    /// trains it on the rows of <paramref name="data"/> ([rows, InputDimension]).
+    /// </summary>
+    public static (Autoencoder Model, TrainingResult Result) Fit(Tensor data, AutoencoderOptions options, TrainingOptions training)
+    {
+        options.Validate();
+        training.Validate();
+        var model = TorchRandom.Seeded(training.Seed, () => new Autoencoder(options));
+        try
+        {
+            using var step = new AutoencoderStep(model, training.LearningRate);
+            return (model, TrainLoop.Run(step, data, training));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenModels.Torch.Training;
+
+/// <summary>
+/// What a model family writes to be trained by <see cref="TrainLoop"/>: one optimisation step on a batch, and the same
+/// losses without an update for validation. The loop owns batching, shuffling, dispose scopes, progress and stopping.
+/// </summary>
+public interface ITrainStep : IDisposable
+{
+    /// <summary>The module whose weights the step updates (switched between train and eval mode by the loop).</summary>
+    nn.Module Module { get; }
+    /// <summary>Forward, loss, backward and optimiser step on one batch; returns the named losses.</summary>
+    StepLosses TrainStep(Tensor batch);
+    /// <summary>The named losses of one batch, without gradients or updates.</summary>
+    StepLosses EvaluateStep(Tensor batch);
+}

@@ -1,0 +1,31 @@
+using GenModels.Torch.Networks;
+using GenModels.Torch.Training;
+using static TorchSharp.torch;
+
+namespace GenModels.Torch.Vae;
+
+/// <summary>Builds and trains a <see cref="VariationalAutoencoder"/> in one call.</summary>
+public static class VaeTraining
+{
+    /// <summary>
+    /// Builds a VAE from <paramref name="options"/> with weights seeded by <paramref name="training"/>'s seed and trains it on
+    /// the rows of <paramref name="data"/> ([rows, InputDimension]). Same seed, same data ⇒ same weights on CPU.
+    /// </summary>
+    public static (VariationalAutoencoder Model, TrainingResult Result) Fit(Tensor data, VaeOptions options, TrainingOptions training)
+    {
+        options.Validate();
+        training.Validate();
+        var model = TorchRandom.Seeded(training.Seed, () => new VariationalAutoencoder(options));
+        try
+        {
+            using var noise = new Generator((ulong)training.Seed + 1);
+            using var step = new VaeStep(model, training.LearningRate, noise);
+            return (model, TrainLoop.Run(step, data, training));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
