@@ -15,6 +15,6 @@ internal static class Errors
     {
         VectorDataViewType v when !v.IsKnownSize => $"Vector<{v.ItemType}> of unknown size",
         VectorDataViewType v => $"Vector<{v.ItemType}, {v.Size}>",
-        _ => type.ToString(),
+        _ => type.ToString() ?? type.GetType().Name,
     };
 }

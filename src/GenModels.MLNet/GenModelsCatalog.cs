@@ -53,5 +53,25 @@ public static class GenModelsCatalog
     public static AutoencoderEncodingEstimator AutoencoderEncode(this TransformsCatalog catalog, AutoencoderEncodingEstimator.Options options) =>
         new(Environment(catalog), options);
 
+    /// <summary>
+    /// Saves like <c>mlContext.Model.Save</c>, but into a temporary file beside <paramref name="filePath"/> that replaces it
+    /// only once complete: a failed save leaves neither a half-written model nor a stray file, and keeps any previous model.
+    /// </summary>
+    public static void SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema? inputSchema, string filePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        var fullPath = Path.GetFullPath(filePath);
+        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = File.Create(temporary)) catalog.Save(model, inputSchema, stream);
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
     private static IHostEnvironment Environment(TransformsCatalog catalog) => ModelPersistence.EnvironmentOf(catalog);
 }

@@ -18,7 +18,7 @@ internal static class ReconstructionFitting
             throw Errors.MissingColumn(nameof(inputSchema), "input", inputColumnName);
         if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
             throw Errors.SchemaMismatch(nameof(inputSchema), "input", inputColumnName, "a known-size vector of Single",
-                column.Kind == SchemaShape.Column.VectorKind.VariableVector ? $"a vector of {column.ItemType} of unknown size" : column.ItemType.ToString());
+                column.Kind == SchemaShape.Column.VectorKind.VariableVector ? $"a vector of {column.ItemType} of unknown size" : column.ItemType.ToString() ?? "unknown");
         var columns = inputSchema.ToDictionary(c => c.Name);
         foreach (var c in added) columns[c.Name] = c;
         return new SchemaShape(columns.Values);

@@ -18,7 +18,7 @@ namespace GenModels.MLNet.Autoencoders;
 /// </summary>
 public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBase
 {
-    internal const string LoaderSignature = "GenModelsAutoencoderEncode";
+    internal const string LoaderSignature = "GenModelsAEEncode";
     private const string NetworkKind = "Autoencoder";
 
     internal AutoencoderEncodingTransformer(Autoencoder model, string inputColumnName, int batchSize, int noiseSeed,

@@ -26,7 +26,7 @@ internal static class ModelPersistence
         ctx.SaveBinaryStream("Network", w => w.Write(network));
     }
 
-    /// <summary>Checks the header, reads the fields with <paramref name="readHeader"/> and returns the network bytes.</summary>
+    /// <summary>Checks the header, then hands the header reader and the network bytes to <paramref name="read"/>.</summary>
     public static T Load<T>(ModelLoadContext ctx, VersionInfo version, Func<BinaryReader, byte[], T> read)
     {
         ctx.CheckAtModel(version);
