@@ -1,7 +1,7 @@
 // Fashion-MNIST VAE: train the reference 784-400-20 VAE as an ML.NET transform, report the test ELBO, and write the
 // latent means of the test images to a CSV file.
 //
-//   dotnet run -c Release --project examples/FashionMnistVae -- [--epochs 10] [--output out/fashion-mnist-vae]
+//   dotnet run -c Release --project examples/FashionMnistVae -- [--epochs 10] [--output out/fashion-mnist-vae] [--download-only]
 using System.Globalization;
 using GenModels.MLNet;
 using GenModels.MLNet.Datasets;
@@ -14,6 +14,12 @@ using static TorchSharp.torch;
 
 int epochs = 10;
 string output = Path.Combine("out", "fashion-mnist-vae");
+if (args.Contains("--download-only"))
+{
+    // Used by build/test.sh on machines without Debian's package: fetch the data set, then stop.
+    Console.WriteLine($"Fashion-MNIST: {FashionMnist.Locate() ?? await FashionMnist.DownloadAsync(progress: new Progress<string>(Console.WriteLine))}");
+    return;
+}
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     if (args[i] == "--epochs") epochs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);

@@ -3,7 +3,7 @@
 //   2. training images/s of the reference 784-400-20 VAE on Fashion-MNIST at batch 128;
 //   3. process memory while 1,000,000 rows stream through VaeEncode (must stay flat).
 //
-//   dotnet run -c Release --project benchmarks/GenModels.Benchmarks -- [--epochs 1] [--rows 1000000]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- [--epochs 1] [--rows 1000000]
 using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
