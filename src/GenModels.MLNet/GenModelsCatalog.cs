@@ -73,5 +73,5 @@ public static class GenModelsCatalog
         }
     }
 
-    private static IHostEnvironment Environment(TransformsCatalog catalog) => ModelPersistence.EnvironmentOf(catalog);
+    private static IHostEnvironment Environment(TransformsCatalog catalog) => MLNetInternals.EnvironmentOf(catalog);
 }

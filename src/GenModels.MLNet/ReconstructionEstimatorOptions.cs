@@ -1,10 +1,12 @@
 using GenModels.Torch.Networks;
+using GenModels.Torch.Autoencoders;
 using GenModels.Torch.Training;
+using GenModels.Torch.Vae;
 
 namespace GenModels.MLNet;
 
-/// <summary>Options shared by the estimators that train an encoder/decoder network on one vector column.</summary>
-public abstract class ReconstructionEstimatorOptions
+/// <summary>Network and training options shared by every estimator that trains an encoder/decoder network on one vector column.</summary>
+public abstract class NetworkTrainingOptions
 {
     /// <summary>Default values of the options.</summary>
     public static class Defaults
@@ -23,10 +25,6 @@ public abstract class ReconstructionEstimatorOptions
         public const double Beta = 1.0;
     }
 
-    /// <summary>The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax).</summary>
-    public string InputColumnName = "Features";
-    /// <summary>The code column to produce: a vector of Single of length <see cref="LatentDimension"/>.</summary>
-    public string OutputColumnName = "Latent";
     /// <summary>Length of the code; between 1 and the input length.</summary>
     public int LatentDimension = Defaults.LatentDimension;
     /// <summary>Encoder hidden widths, input side first; the decoder mirrors them.</summary>
@@ -49,10 +47,6 @@ public abstract class ReconstructionEstimatorOptions
     public int EarlyStoppingPatience;
     /// <summary>Rows per network call when transforming.</summary>
     public int TransformBatchSize = Defaults.TransformBatchSize;
-    /// <summary>If set, a column with the reconstruction of the input (same length and slot names).</summary>
-    public string? ReconstructionColumnName;
-    /// <summary>If set, a Single column with each row's mean squared reconstruction error.</summary>
-    public string? ReconstructionErrorColumnName;
     /// <summary>Receives training progress (epochs and losses); the same lines also go to <c>MLContext.Log</c>.</summary>
     public IProgress<TrainingProgress>? Progress;
     /// <summary>Cancels training between batches.</summary>
@@ -61,8 +55,6 @@ public abstract class ReconstructionEstimatorOptions
     /// <summary>Checks the settings that do not depend on the data; throws naming the first invalid one.</summary>
     internal virtual void Validate()
     {
-        CheckName(InputColumnName, nameof(InputColumnName));
-        CheckName(OutputColumnName, nameof(OutputColumnName));
         if (LatentDimension <= 0)
             throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The latent dimension must be positive.");
         if (HiddenSizes is null || HiddenSizes.Any(h => h <= 0))
@@ -72,11 +64,26 @@ public abstract class ReconstructionEstimatorOptions
         ToTrainingOptions(0).Validate();
         var names = OutputNames().Where(n => n is not null).ToArray();
         if (names.Distinct().Count() != names.Length)
-            throw new ArgumentException($"Output column names must differ from each other: {string.Join(", ", names)}.", nameof(OutputColumnName));
+            throw new ArgumentException($"Output column names must differ from each other: {string.Join(", ", names)}.", "OutputColumnName");
     }
 
+    /// <summary>The vector column the network trains on.</summary>
+    internal abstract string TrainingColumnName { get; }
+
     /// <summary>The names of the requested output columns (null entries for columns not requested).</summary>
-    private protected virtual IEnumerable<string?> OutputNames() => [OutputColumnName, ReconstructionColumnName, ReconstructionErrorColumnName];
+    private protected abstract IEnumerable<string?> OutputNames();
+
+    internal VaeOptions ToVaeOptions(int inputDimension, double beta) => new()
+    {
+        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
+        Activation = Activation, Likelihood = Likelihood, Beta = beta,
+    };
+
+    internal AutoencoderOptions ToAutoencoderOptions(int inputDimension) => new()
+    {
+        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
+        Activation = Activation, Likelihood = Likelihood,
+    };
 
     internal TrainingOptions ToTrainingOptions(int seed) => new()
     {
@@ -94,4 +101,28 @@ public abstract class ReconstructionEstimatorOptions
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A column name is required.", parameter);
     }
+}
+
+/// <summary>Options shared by the transforms that encode one vector column (<c>VaeEncode</c>, <c>AutoencoderEncode</c>).</summary>
+public abstract class ReconstructionEstimatorOptions : NetworkTrainingOptions
+{
+    /// <summary>The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax).</summary>
+    public string InputColumnName = "Features";
+    /// <summary>The code column to produce: a vector of Single of length <see cref="NetworkTrainingOptions.LatentDimension"/>.</summary>
+    public string OutputColumnName = "Latent";
+    /// <summary>If set, a column with the reconstruction of the input (same length and slot names).</summary>
+    public string? ReconstructionColumnName;
+    /// <summary>If set, a Single column with each row's mean squared reconstruction error.</summary>
+    public string? ReconstructionErrorColumnName;
+
+    internal override string TrainingColumnName => InputColumnName;
+
+    internal override void Validate()
+    {
+        CheckName(InputColumnName, nameof(InputColumnName));
+        CheckName(OutputColumnName, nameof(OutputColumnName));
+        base.Validate();
+    }
+
+    private protected override IEnumerable<string?> OutputNames() => [OutputColumnName, ReconstructionColumnName, ReconstructionErrorColumnName];
 }

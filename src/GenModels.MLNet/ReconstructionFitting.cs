@@ -1,6 +1,8 @@
 using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
+using GenModels.Torch.Autoencoders;
 using GenModels.Torch.Training;
+using GenModels.Torch.Vae;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -43,30 +45,31 @@ internal static class ReconstructionFitting
     }
 
     /// <summary>Checks the real schema and the latent size, then reads and checks every training row.</summary>
-    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, ReconstructionEstimatorOptions options)
+    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, NetworkTrainingOptions options)
     {
-        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.InputColumnName);
+        string columnName = options.TrainingColumnName;
+        int dimension = TrainingData.CheckVectorColumn(input.Schema, columnName);
         if (options.LatentDimension > dimension)
             throw new ArgumentOutOfRangeException(nameof(options.LatentDimension), options.LatentDimension,
-                $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{options.InputColumnName}' ({dimension}).");
-        int seed = options.Seed ?? ModelPersistence.SeedFrom(env, component);
-        var (values, rows) = TrainingData.ReadVectors(input, options.InputColumnName, dimension, options.CancellationToken);
+                $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{columnName}' ({dimension}).");
+        int seed = options.Seed ?? MLNetInternals.SeedFrom(env, component);
+        var (values, rows) = TrainingData.ReadVectors(input, columnName, dimension, options.CancellationToken);
         // from_array wraps the managed array without copying; clone so the tensor owns its memory.
         using var view = TorchSharp.torch.from_array(values).view(-1, dimension);
         return new PreparedData
         {
             Rows = view.narrow(0, 0, rows).clone(),
             Dimension = dimension,
-            SlotNames = TrainingData.SlotNames(input.Schema, options.InputColumnName),
+            SlotNames = TrainingData.SlotNames(input.Schema, columnName),
             Seed = seed,
         };
     }
 
     /// <summary>Runs <paramref name="train"/> with progress going to both the user's reporter and <c>MLContext.Log</c>.</summary>
-    public static T Train<T>(IHostEnvironment env, string component, ReconstructionEstimatorOptions options, int seed, int rows,
+    public static T Train<T>(IHostEnvironment env, string component, NetworkTrainingOptions options, int seed, int rows,
         Func<TrainingOptions, T> train)
     {
-        using var channel = ModelPersistence.StartChannel(env, component);
+        using var channel = MLNetInternals.StartChannel(env, component);
         channel.Info($"Training {component} on {rows} rows for {options.Epochs} epochs (seed {seed}).");
         var training = options.ToTrainingOptions(seed);
         training.Progress = new ChannelProgress(channel, options.Progress);
@@ -74,6 +77,16 @@ internal static class ReconstructionFitting
         channel.Info($"{component} training finished.");
         return result;
     }
+
+    /// <summary>Trains a VAE on the prepared rows with the shared options.</summary>
+    public static (VariationalAutoencoder Model, TrainingResult Result) FitVae(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options, double beta) =>
+        Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
+            training => VaeTraining.Fit(data.Rows, options.ToVaeOptions(data.Dimension, beta), training));
+
+    /// <summary>Trains an autoencoder on the prepared rows with the shared options.</summary>
+    public static (Autoencoder Model, TrainingResult Result) FitAutoencoder(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options) =>
+        Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
+            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Dimension), training));
 
     private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
     {

@@ -1,5 +1,6 @@
 using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
+using GenModels.Torch.Networks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -60,14 +61,14 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
 
     private protected abstract void Map(Tensor input, Tensor?[] outputs, Generator noise);
 
-    /// <summary>The network's serialised form (options and weights).</summary>
-    private protected abstract byte[] SerializeNetwork();
+    /// <summary>The trained network the transformer runs.</summary>
+    private protected abstract IReconstructionModel Network { get; }
 
     private protected abstract VersionInfo VersionInfo { get; }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        var network = SerializeNetwork(); // everything that can fail happens before the model stream is touched
+        var network = ReconstructionNetworks.Serialize(Network); // everything that can fail happens before the model stream is touched
         ModelPersistence.Save(ctx, VersionInfo, WriteHeader, network);
     }
 
@@ -75,6 +76,7 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     //   string inputColumn; int inputDimension; int batchSize; int noiseSeed;
     //   int outputCount; outputCount × (int role; string name);
     //   int slotNameCount (-1 = none); slotNameCount × string;
+    //   then the derived transformer's own fields (WriteSettings);
     // then the binary stream "Network" (GenModels.Torch ModelSerializer format).
     private void WriteHeader(BinaryWriter w)
     {
@@ -86,7 +88,11 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
         foreach (var o in Outputs) { w.Write((int)o.Role); w.Write(o.Name); }
         w.Write(InputSlotNames?.Length ?? -1);
         foreach (var n in InputSlotNames ?? []) w.Write(n);
+        WriteSettings(w);
     }
+
+    /// <summary>Writes the derived transformer's own settings after the shared header; its loader reads them back in order.</summary>
+    private protected virtual void WriteSettings(BinaryWriter writer) { }
 
     private protected sealed record SavedHeader(string InputColumnName, int InputDimension, int BatchSize, int NoiseSeed,
         (NetworkOutputRole Role, string Name)[] Outputs, string[]? InputSlotNames);
@@ -120,7 +126,8 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
             NetworkOutputRole.Latent or NetworkOutputRole.LogVariance or NetworkOutputRole.SampledLatent =>
                 new NetworkOutputColumn(o.Role, o.Name, latentDimension, false, latentNames),
             NetworkOutputRole.Reconstruction => new NetworkOutputColumn(o.Role, o.Name, inputDimension, false, inputSlotNames),
-            NetworkOutputRole.ReconstructionError => new NetworkOutputColumn(o.Role, o.Name, 1, true),
+            NetworkOutputRole.ReconstructionError or NetworkOutputRole.LogLikelihood or NetworkOutputRole.Score => new NetworkOutputColumn(o.Role, o.Name, 1, true),
+            NetworkOutputRole.PredictedLabel => new NetworkOutputColumn(o.Role, o.Name, 1, true, IsBoolean: true),
             _ => throw new InvalidDataException($"Unknown output kind {o.Role}."),
         }).ToArray();
     }
@@ -137,5 +144,8 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     }
 
     /// <summary>Releases the network.</summary>
-    protected abstract void Dispose(bool disposing);
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) ((IDisposable)Network).Dispose();
+    }
 }

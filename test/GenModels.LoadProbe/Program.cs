@@ -1,5 +1,5 @@
 // usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt>
-// Writes each row of the (vector or scalar Single) output column as the hexadecimal bit patterns of its values.
+// Writes each row of the output column (Single vector, Single or Boolean) as the hexadecimal bit patterns of its values.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -25,6 +25,16 @@ using (var cursor = output.GetRowCursor(new[] { column }))
         {
             getter(ref value);
             lines.Add(string.Join(" ", value.DenseValues().Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
+        }
+    }
+    else if (column.Type is BooleanDataViewType)
+    {
+        var getter = cursor.GetGetter<bool>(column);
+        bool value = false;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            lines.Add(value ? "true" : "false");
         }
     }
     else

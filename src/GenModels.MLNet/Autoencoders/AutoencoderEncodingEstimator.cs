@@ -36,16 +36,7 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
     public AutoencoderEncodingTransformer Fit(IDataView input)
     {
         using var data = ReconstructionFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
-        var networkOptions = new AutoencoderOptions
-        {
-            InputDimension = data.Dimension,
-            LatentDimension = options.LatentDimension,
-            HiddenSizes = options.HiddenSizes.ToArray(),
-            Activation = options.Activation,
-            Likelihood = options.Likelihood,
-        };
-        var (model, result) = ReconstructionFitting.Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
-            training => AutoencoderTraining.Fit(data.Rows, networkOptions, training));
+        var (model, result) = ReconstructionFitting.FitAutoencoder(env, data, options);
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
         if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
         if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));

@@ -2,7 +2,7 @@ using GenModels.MLNet.Autoencoders;
 using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
 using GenModels.Torch.Autoencoders;
-using GenModels.Torch.Serialization;
+using GenModels.Torch.Networks;
 using GenModels.Torch.Training;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -19,7 +19,6 @@ namespace GenModels.MLNet.Autoencoders;
 public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBase
 {
     internal const string LoaderSignature = "GenModelsAEEncode";
-    private const string NetworkKind = "Autoencoder";
 
     internal AutoencoderEncodingTransformer(Autoencoder model, string inputColumnName, int batchSize, int noiseSeed,
         IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training)
@@ -56,12 +55,7 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
         }
     }
 
-    private protected override byte[] SerializeNetwork()
-    {
-        using var stream = new MemoryStream();
-        ModelSerializer.Save(stream, NetworkKind, Model.Options, Model);
-        return stream.ToArray();
-    }
+    private protected override IReconstructionModel Network => Model;
 
     private static VersionInfo GetVersionInfo() =>
         ModelPersistence.Version("GMAEENC ", LoaderSignature, 0x00010001, typeof(AutoencoderEncodingTransformer));
@@ -73,15 +67,10 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
         ModelPersistence.Load(ctx, GetVersionInfo(), (reader, network) =>
         {
             var header = ReadHeader(reader);
-            var model = ModelSerializer.Load<AutoencoderOptions, Autoencoder>(new MemoryStream(network), NetworkKind, o => new Autoencoder(o));
+            var model = (Autoencoder)ReconstructionNetworks.Deserialize(ReconstructionNetworks.AutoencoderKind, network);
             if (model.InputDimension != header.InputDimension)
                 throw new InvalidDataException($"The saved autoencoder expects {model.InputDimension} inputs but its header says {header.InputDimension}.");
             return new AutoencoderEncodingTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed, header.Outputs, header.InputSlotNames, null);
         });
 
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) Model.Dispose();
-    }
 }

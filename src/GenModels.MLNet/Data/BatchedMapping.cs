@@ -12,13 +12,41 @@ internal enum NetworkOutputRole
     SampledLatent = 3,
     Reconstruction = 4,
     ReconstructionError = 5,
+    LogLikelihood = 6,
+    Score = 7,
+    PredictedLabel = 8,
 }
 
-/// <summary>An output column computed by a network: a known-size Single vector (with optional slot names) or a Single scalar.</summary>
-internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, int Size, bool IsScalar, string[]? SlotNames = null)
+/// <summary>
+/// An output column computed by a network: a known-size Single vector (with optional slot names), a Single scalar, or a
+/// Boolean scalar (computed as 0/1 in the network's Single buffer).
+/// </summary>
+internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, int Size, bool IsScalar, string[]? SlotNames = null, bool IsBoolean = false)
 {
-    public DataViewType Type => IsScalar ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, Size);
-    public int Width => IsScalar ? 1 : Size;
+    public DataViewType Type => IsBoolean ? BooleanDataViewType.Instance
+        : IsScalar ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, Size);
+    public int Width => IsScalar || IsBoolean ? 1 : Size;
+
+    /// <summary>A getter that reads this column's value for the row at <paramref name="offset"/>() × Width of <paramref name="buffer"/>.</summary>
+    public ValueGetter<TValue> Getter<TValue>(Func<float[]> buffer, Func<int> offset)
+    {
+        if (typeof(TValue) != Type.RawType)
+            throw new InvalidOperationException($"Column '{Name}' holds {Type.RawType.Name} values, not {typeof(TValue).Name}.");
+        Delegate getter;
+        if (IsBoolean) getter = (ValueGetter<bool>)((ref bool value) => value = buffer()[offset()] > 0.5f);
+        else if (IsScalar) getter = (ValueGetter<float>)((ref float value) => value = buffer()[offset()]);
+        else
+        {
+            int width = Width;
+            getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                var editor = VBufferEditor.Create(ref value, width);
+                buffer().AsSpan(offset() * width, width).CopyTo(editor.Values);
+                value = editor.Commit();
+            });
+        }
+        return (ValueGetter<TValue>)getter;
+    }
 }
 
 /// <summary>

@@ -157,22 +157,7 @@ internal sealed class BatchedMappingDataView : IDataView
             }
             int output = column.Index - inputCount;
             var buffer = outputBuffers[output] ?? throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
-            var spec = parent.mapper.Outputs[output];
-            if (spec.IsScalar)
-            {
-                if (typeof(TValue) != typeof(float)) throw new InvalidOperationException($"Column '{column.Name}' holds Single values, not {typeof(TValue).Name}.");
-                ValueGetter<float> scalar = (ref float value) => value = buffer[indexInBatch];
-                return (ValueGetter<TValue>)(Delegate)scalar;
-            }
-            if (typeof(TValue) != typeof(VBuffer<float>)) throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-            int width = spec.Width;
-            ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
-            {
-                var editor = VBufferEditor.Create(ref value, width);
-                buffer.AsSpan(indexInBatch * width, width).CopyTo(editor.Values);
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)vector;
+            return parent.mapper.Outputs[output].Getter<TValue>(() => buffer, () => indexInBatch);
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = ids[indexInBatch];

@@ -68,20 +68,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             int inputCount = parent.InputSchema.Count;
             if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
             int o = column.Index - inputCount;
-            var spec = parent.mapper.Outputs[o];
-            if (spec.IsScalar)
-            {
-                ValueGetter<float> scalar = (ref float value) => { Compute(); value = outputs[o][0]; };
-                return (ValueGetter<TValue>)(Delegate)scalar;
-            }
-            ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
-            {
-                Compute();
-                var editor = VBufferEditor.Create(ref value, spec.Width);
-                outputs[o].AsSpan().CopyTo(editor.Values);
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)vector;
+            return parent.mapper.Outputs[o].Getter<TValue>(() => { Compute(); return outputs[o]; }, () => 0);
         }
 
         private void Compute()

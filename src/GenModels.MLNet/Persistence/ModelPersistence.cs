@@ -43,13 +43,4 @@ internal static class ModelPersistence
             throw new InvalidDataException($"The saved {version.LoaderSignature} is truncated: {e.Message}", e);
         }
     }
-
-    /// <summary>The environment behind an ML.NET catalog (the <c>MLContext</c>).</summary>
-    public static IHostEnvironment EnvironmentOf(Microsoft.ML.Data.IInternalCatalog catalog) => catalog.Environment;
-
-    /// <summary>The ML.NET channel that carries this library's messages to <c>MLContext.Log</c>.</summary>
-    public static IChannel StartChannel(IHostEnvironment env, string component) => env.Register("GenModels." + component).Start(component);
-
-    /// <summary>A seed drawn from the environment's random source (seeded by <c>new MLContext(seed)</c>).</summary>
-    public static int SeedFrom(IHostEnvironment env, string component) => env.Register("GenModels." + component).Rand.Next();
 }

@@ -1,4 +1,5 @@
 using GenModels.MLNet.Data;
+using GenModels.MLNet.Persistence;
 using GenModels.Torch.Networks;
 using GenModels.Torch.Vae;
 using Microsoft.ML;
@@ -20,6 +21,10 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
         public double Beta = Defaults.Beta;
         /// <summary>If set, a column with the posterior log-variance of each latent coordinate.</summary>
         public string? LogVarianceColumnName;
+        /// <summary>If set, a Single column with each row's log-likelihood estimate log p(x) in nats (IWAE bound, <see cref="ImportanceSamples"/> samples).</summary>
+        public string? LogLikelihoodColumnName;
+        /// <summary>Importance samples k for <see cref="LogLikelihoodColumnName"/>; more is tighter and slower.</summary>
+        public int ImportanceSamples = 100;
         /// <summary>If set, a column with one code sampled from the posterior (reparameterisation trick), reproducible per pass.</summary>
         public string? SampledLatentColumnName;
 
@@ -28,9 +33,11 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
             base.Validate();
             if (!(Beta >= 0) || double.IsInfinity(Beta))
                 throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "β must be a finite number ≥ 0 (1 = standard VAE).");
+            if (ImportanceSamples < 1)
+                throw new ArgumentOutOfRangeException(nameof(ImportanceSamples), ImportanceSamples, "At least one importance sample is needed.");
         }
 
-        private protected override IEnumerable<string?> OutputNames() => base.OutputNames().Concat([LogVarianceColumnName, SampledLatentColumnName]);
+        private protected override IEnumerable<string?> OutputNames() => base.OutputNames().Concat([LogVarianceColumnName, SampledLatentColumnName, LogLikelihoodColumnName]);
     }
 
     private readonly IHostEnvironment env;
@@ -47,28 +54,20 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         ReconstructionFitting.OutputShape(inputSchema, options.InputColumnName,
-            ReconstructionFitting.AddedColumns(options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName]));
+            ReconstructionFitting.AddedColumns(options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName])
+                .Concat(options.LogLikelihoodColumnName is { } ll ? [SchemaShapes.SingleScalar(ll)] : []));
 
     /// <summary>Trains the VAE on every row of <paramref name="input"/>.</summary>
     public VaeEncodingTransformer Fit(IDataView input)
     {
         using var data = ReconstructionFitting.Prepare(env, nameof(VaeEncodingEstimator), input, options);
-        var vaeOptions = new VaeOptions
-        {
-            InputDimension = data.Dimension,
-            LatentDimension = options.LatentDimension,
-            HiddenSizes = options.HiddenSizes.ToArray(),
-            Activation = options.Activation,
-            Likelihood = options.Likelihood,
-            Beta = options.Beta,
-        };
-        var (model, result) = ReconstructionFitting.Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
-            training => VaeTraining.Fit(data.Rows, vaeOptions, training));
+        var (model, result) = ReconstructionFitting.FitVae(env, data, options, options.Beta);
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
         if (options.LogVarianceColumnName is { } lv) outputs.Add((NetworkOutputRole.LogVariance, lv));
         if (options.SampledLatentColumnName is { } sz) outputs.Add((NetworkOutputRole.SampledLatent, sz));
         if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
         if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));
-        return new VaeEncodingTransformer(model, options.InputColumnName, options.TransformBatchSize, data.Seed, outputs, data.SlotNames, result);
+        if (options.LogLikelihoodColumnName is { } ll) outputs.Add((NetworkOutputRole.LogLikelihood, ll));
+        return new VaeEncodingTransformer(model, options.InputColumnName, options.TransformBatchSize, data.Seed, outputs, data.SlotNames, result, options.ImportanceSamples);
     }
 }

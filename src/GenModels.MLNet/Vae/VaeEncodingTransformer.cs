@@ -1,10 +1,11 @@
 using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
 using GenModels.MLNet.Vae;
-using GenModels.Torch.Serialization;
+using GenModels.Torch.Networks;
 using GenModels.Torch.Training;
 using GenModels.Torch.Vae;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
@@ -20,16 +21,21 @@ namespace GenModels.MLNet.Vae;
 public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
 {
     internal const string LoaderSignature = "GenModelsVaeEncode";
-    private const string NetworkKind = "VariationalAutoencoder";
 
     internal VaeEncodingTransformer(VariationalAutoencoder model, string inputColumnName, int batchSize, int noiseSeed,
-        IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training)
+        IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training, int importanceSamples)
         : base(inputColumnName, model.InputDimension, batchSize, noiseSeed,
             DescribeOutputs(outputs, model.InputDimension, model.LatentDimension, inputSlotNames), inputSlotNames)
     {
+        if (importanceSamples < 1)
+            throw new ArgumentOutOfRangeException(nameof(importanceSamples), importanceSamples, "At least one importance sample is needed.");
         Model = model;
         Training = training;
+        ImportanceSamples = importanceSamples;
     }
+
+    /// <summary>Importance samples k behind the log-likelihood column.</summary>
+    public int ImportanceSamples { get; }
 
     /// <summary>The trained network (GenModels.Torch): sample from the prior, decode codes, compute ELBO or IWAE estimates.</summary>
     public VariationalAutoencoder Model { get; }
@@ -54,16 +60,38 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
                 case NetworkOutputRole.SampledLatent: target.copy_(VariationalAutoencoder.Reparameterize(mean, logVar, noise)); break;
                 case NetworkOutputRole.Reconstruction: target.copy_(reconstruction ??= Model.Decode(mean)); break;
                 case NetworkOutputRole.ReconstructionError: target.copy_(MeanSquaredError(input, reconstruction ??= Model.Decode(mean))); break;
+                case NetworkOutputRole.LogLikelihood: target.copy_(Model.ImportanceWeightedLogLikelihood(input, ImportanceSamples, noise).unsqueeze(1)); break;
             }
         }
     }
 
-    private protected override byte[] SerializeNetwork()
+    private protected override IReconstructionModel Network => Model;
+
+    /// <summary>
+    /// Estimates the density of the rows of <paramref name="data"/> under the model: the mean importance-weighted
+    /// log-likelihood (IWAE bound with <paramref name="importanceSamples"/> samples), streamed in batches.
+    /// </summary>
+    public DensityEstimate EstimateDensity(IDataView data, int importanceSamples = 100)
     {
-        using var stream = new MemoryStream();
-        ModelSerializer.Save(stream, NetworkKind, Model.Options, Model);
-        return stream.ToArray();
+        ArgumentNullException.ThrowIfNull(data);
+        var estimator = new VaeEncodingTransformer(Model, InputColumnName, BatchSize, NoiseSeed,
+            [(NetworkOutputRole.LogLikelihood, "LogLikelihood")], InputSlotNames, null, importanceSamples);
+        var scored = estimator.Transform(data); // shares this transformer's network; nothing to dispose
+        var column = scored.Schema[scored.Schema.Count - 1];
+        double sum = 0;
+        long rows = 0;
+        using (var cursor = scored.GetRowCursor(new[] { column }))
+        {
+            var getter = cursor.GetGetter<float>(column);
+            float value = 0;
+            while (cursor.MoveNext()) { getter(ref value); sum += value; rows++; }
+        }
+        if (rows == 0) throw new InvalidOperationException("The data has no rows to estimate a density on.");
+        return new DensityEstimate(rows, InputDimension, sum / rows, importanceSamples);
     }
+
+    // Settings after the shared header (version 0x00010001): int importanceSamples.
+    private protected override void WriteSettings(BinaryWriter writer) => writer.Write(ImportanceSamples);
 
     private static VersionInfo GetVersionInfo() =>
         ModelPersistence.Version("GMVAEENC", LoaderSignature, 0x00010001, typeof(VaeEncodingTransformer));
@@ -75,15 +103,24 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
         ModelPersistence.Load(ctx, GetVersionInfo(), (reader, network) =>
         {
             var header = ReadHeader(reader);
-            var model = ModelSerializer.Load<VaeOptions, VariationalAutoencoder>(new MemoryStream(network), NetworkKind, o => new VariationalAutoencoder(o));
+            var model = (VariationalAutoencoder)ReconstructionNetworks.Deserialize(ReconstructionNetworks.VaeKind, network);
             if (model.InputDimension != header.InputDimension)
                 throw new InvalidDataException($"The saved VAE expects {model.InputDimension} inputs but its header says {header.InputDimension}.");
-            return new VaeEncodingTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed, header.Outputs, header.InputSlotNames, null);
+            int importanceSamples = reader.ReadInt32();
+            return new VaeEncodingTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed, header.Outputs, header.InputSlotNames, null, importanceSamples);
         });
 
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) Model.Dispose();
-    }
+}
+
+/// <summary>A data set's density under a VAE, from importance-weighted log-likelihoods.</summary>
+/// <param name="Rows">Rows scored.</param>
+/// <param name="Dimension">Length of each row.</param>
+/// <param name="MeanLogLikelihood">Mean log p(x) per row, in nats (a lower bound that tightens as k grows).</param>
+/// <param name="ImportanceSamples">Importance samples k per row.</param>
+public sealed record DensityEstimate(long Rows, int Dimension, double MeanLogLikelihood, int ImportanceSamples)
+{
+    /// <summary>Mean −log p(x) per row, in nats.</summary>
+    public double NegativeLogLikelihood => -MeanLogLikelihood;
+    /// <summary>Mean −log₂ p(x) divided by the row length: bits per dimension.</summary>
+    public double BitsPerDimension => -MeanLogLikelihood / (Dimension * Math.Log(2));
 }
