@@ -11,7 +11,7 @@ namespace GenModels.MLNet.AnomalyDetection;
 public static class AnomalyDetectionCatalogExtensions
 {
     /// <summary>
-    /// A variational-autoencoder anomaly detector: trains on (mostly) normal rows; <c>Score</c> is −ELBO by default and
+    /// A variational-autoencoder anomaly detector: trains on (mostly) normal rows; <c>Score</c> is the reconstruction error by default (see <see cref="VaeAnomalyDetectionTrainer.Options.ScoreKind"/>) and
     /// <c>PredictedLabel</c> flags scores above the training scores' (1 − <paramref name="contamination"/>) quantile.
     /// </summary>
     /// <param name="catalog">The anomaly detection trainers catalog.</param>

@@ -18,10 +18,13 @@ public sealed class VaeAnomalyDetectionTrainer : IEstimator<GenerativeAnomalyDet
     public sealed class Options : AnomalyDetectionTrainerOptions
     {
         /// <summary>
-        /// How rows are scored. The default, <see cref="AnomalyScoreKind.NegativeElbo"/>, is a bound on −log p(x): it flags rows that
-        /// reconstruct badly *and* rows whose code falls where the prior puts little mass, which reconstruction error alone misses.
+        /// How rows are scored. The default is <see cref="AnomalyScoreKind.ReconstructionError"/> through the posterior mean:
+        /// it is deterministic (a row always gets the same score) and it detected best in our measurements. On one-class
+        /// Fashion-MNIST the density scores (<see cref="AnomalyScoreKind.NegativeElbo"/>, <see cref="AnomalyScoreKind.NegativeLogLikelihood"/>)
+        /// rank images largely by how many pixels are lit, so plain, dark items of another class look "likely" (the known
+        /// failure of likelihoods as outlier scores). Choose a density score when the density itself is what you mean by normal.
         /// </summary>
-        public override AnomalyScoreKind ScoreKind { get; set; } = AnomalyScoreKind.NegativeElbo;
+        public override AnomalyScoreKind ScoreKind { get; set; } = AnomalyScoreKind.ReconstructionError;
         /// <summary>Weight of the KL term (1 = standard VAE).</summary>
         public double Beta = ReconstructionEstimatorOptions.Defaults.Beta;
 
