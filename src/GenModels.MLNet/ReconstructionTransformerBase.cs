@@ -39,6 +39,11 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     internal IReadOnlyList<NetworkOutputColumn> Outputs { get; }
     internal string[]? InputSlotNames { get; }
     int IBatchMapper.NoiseSeed => NoiseSeed;
+    int IBatchMapper.InputWidth => InputDimension;
+    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema) =>
+        [BatchedMapping.CheckVectorInput(schema, InputColumnName, InputDimension)];
+    IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
+        new VectorInputReader(row, row.Schema[InputColumnName], InputDimension);
     IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => Outputs;
 
     /// <summary>Always true: rows are mapped independently.</summary>

@@ -55,13 +55,17 @@ internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, 
 /// </summary>
 internal interface IBatchMapper
 {
-    string InputColumnName { get; }
-    int InputDimension { get; }
+    /// <summary>Floats per row that <see cref="Map"/> receives.</summary>
+    int InputWidth { get; }
+    /// <summary>Checks <paramref name="schema"/> and returns the input columns the network reads (throws naming a bad column).</summary>
+    IReadOnlyList<DataViewSchema.Column> CheckInput(DataViewSchema schema);
+    /// <summary>A reader that turns the current row of <paramref name="row"/> into <see cref="InputWidth"/> floats.</summary>
+    IRowInputReader CreateInputReader(DataViewRow row);
     IReadOnlyList<NetworkOutputColumn> Outputs { get; }
     /// <summary>Rows per network call when streaming a data view.</summary>
     int BatchSize { get; }
     /// <summary>
-    /// Runs the network once on <paramref name="input"/> ([n, InputDimension]) and copies each requested output into
+    /// Runs the network once on <paramref name="input"/> ([n, InputWidth]) and copies each requested output into
     /// <paramref name="outputs"/>[i] ([n, Width]); entries of outputs that were not requested are null.
     /// </summary>
     void Map(Tensor input, Tensor?[] outputs, Generator noise);
@@ -74,7 +78,7 @@ internal static class BatchedMapping
 {
     public static DataViewSchema OutputSchema(DataViewSchema input, IBatchMapper mapper)
     {
-        CheckInput(input, mapper);
+        mapper.CheckInput(input);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
         foreach (var output in mapper.Outputs)
@@ -98,14 +102,12 @@ internal static class BatchedMapping
     }
 
     /// <summary>The input column must exist and be a Single vector of the trained length.</summary>
-    public static int CheckInput(DataViewSchema schema, IBatchMapper mapper)
+    public static DataViewSchema.Column CheckVectorInput(DataViewSchema schema, string columnName, int dimension)
     {
-        var column = schema.GetColumnOrNull(mapper.InputColumnName)
-            ?? throw Errors.MissingColumn("inputSchema", "input", mapper.InputColumnName);
-        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n != NumberDataViewType.Single || v.Size != mapper.InputDimension)
-            throw Errors.SchemaMismatch("inputSchema", "input", mapper.InputColumnName,
-                $"Vector<Single, {mapper.InputDimension}>", Errors.Describe(column.Type));
-        return column.Index;
+        var column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn("inputSchema", "input", columnName);
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n != NumberDataViewType.Single || v.Size != dimension)
+            throw Errors.SchemaMismatch("inputSchema", "input", columnName, $"Vector<Single, {dimension}>", Errors.Describe(column.Type));
+        return column;
     }
 
     /// <summary>Copies one row's vector (dense or sparse) into <paramref name="destination"/>.</summary>
@@ -116,5 +118,26 @@ internal static class BatchedMapping
         var values = row.GetValues();
         var indices = row.GetIndices();
         for (int i = 0; i < values.Length; i++) destination[indices[i]] = values[i];
+    }
+}
+
+/// <summary>Reads the network input of the current row of a cursor or row.</summary>
+internal interface IRowInputReader
+{
+    void Read(Span<float> destination);
+}
+
+/// <summary>Reads a known-size Single vector column (dense or sparse), checking each row's length.</summary>
+internal sealed class VectorInputReader(DataViewRow row, DataViewSchema.Column column, int dimension) : IRowInputReader
+{
+    private readonly ValueGetter<VBuffer<float>> getter = row.GetGetter<VBuffer<float>>(column);
+    private VBuffer<float> value;
+
+    public void Read(Span<float> destination)
+    {
+        getter(ref value);
+        if (value.Length != dimension)
+            throw Errors.SchemaMismatch("input", "input", column.Name, $"vectors of length {dimension}", $"a vector of length {value.Length}");
+        BatchedMapping.CopyRow(value, destination);
     }
 }

@@ -13,13 +13,13 @@ internal sealed class BatchedMappingDataView : IDataView
 {
     private readonly IDataView source;
     private readonly IBatchMapper mapper;
-    private readonly int inputColumnIndex;
+    private readonly HashSet<int> inputColumns;
 
     public BatchedMappingDataView(IDataView source, IBatchMapper mapper)
     {
         this.source = source;
         this.mapper = mapper;
-        inputColumnIndex = BatchedMapping.CheckInput(source.Schema, mapper);
+        inputColumns = mapper.CheckInput(source.Schema).Select(c => c.Index).ToHashSet();
         Schema = BatchedMapping.OutputSchema(source.Schema, mapper);
     }
 
@@ -33,7 +33,7 @@ internal sealed class BatchedMappingDataView : IDataView
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
         var activeOutputs = mapper.Outputs.Select((_, i) => needed.Contains(inputCount + i)).ToArray();
         bool anyOutput = activeOutputs.Any(a => a);
-        var upstreamColumns = source.Schema.Where(c => needed.Contains(c.Index) || (anyOutput && c.Index == inputColumnIndex));
+        var upstreamColumns = source.Schema.Where(c => needed.Contains(c.Index) || (anyOutput && inputColumns.Contains(c.Index)));
         var upstream = source.GetRowCursor(upstreamColumns, rand);
         if (!anyOutput) return new PassThroughCursor(this, upstream);
         return new Cursor(this, upstream, needed, activeOutputs);
@@ -66,8 +66,7 @@ internal sealed class BatchedMappingDataView : IDataView
         private readonly BatchedMappingDataView parent;
         private readonly DataViewRowCursor upstream;
         private readonly int batchSize, dimension, inputCount;
-        private readonly ValueGetter<VBuffer<float>> inputGetter;
-        private VBuffer<float> inputRow;
+        private readonly IRowInputReader inputReader;
         private readonly Dictionary<int, ColumnCache> caches = new();
         private readonly ValueGetter<DataViewRowId> upstreamId;
         private readonly DataViewRowId[] ids;
@@ -85,9 +84,9 @@ internal sealed class BatchedMappingDataView : IDataView
             this.upstream = upstream;
             var mapper = parent.mapper;
             batchSize = mapper.BatchSize;
-            dimension = mapper.InputDimension;
+            dimension = mapper.InputWidth;
             inputCount = parent.source.Schema.Count;
-            inputGetter = upstream.GetGetter<VBuffer<float>>(parent.source.Schema[parent.inputColumnIndex]);
+            inputReader = mapper.CreateInputReader(upstream);
             foreach (var column in parent.source.Schema.Where(c => needed.Contains(c.Index)))
                 caches[column.Index] = ColumnCache.Create(upstream, column, batchSize);
             upstreamId = upstream.GetIdGetter();
@@ -127,10 +126,7 @@ internal sealed class BatchedMappingDataView : IDataView
             int n = 0;
             while (n < batchSize && upstream.MoveNext())
             {
-                inputGetter(ref inputRow);
-                if (inputRow.Length != dimension)
-                    throw Errors.SchemaMismatch("input", "input", parent.mapper.InputColumnName, $"vectors of length {dimension}", $"a vector of length {inputRow.Length}");
-                BatchedMapping.CopyRow(inputRow, inputBuffer.AsSpan(n * dimension, dimension));
+                inputReader.Read(inputBuffer.AsSpan(n * dimension, dimension));
                 foreach (var cache in caches.Values) cache.Store(n);
                 upstreamId(ref ids[n]);
                 n++;

@@ -11,12 +11,12 @@ namespace GenModels.MLNet.Data;
 internal sealed class BatchedRowMapper : IRowToRowMapper
 {
     private readonly IBatchMapper mapper;
-    private readonly int inputColumnIndex;
+    private readonly HashSet<int> inputColumns;
 
     public BatchedRowMapper(DataViewSchema inputSchema, IBatchMapper mapper)
     {
         this.mapper = mapper;
-        inputColumnIndex = BatchedMapping.CheckInput(inputSchema, mapper);
+        inputColumns = mapper.CheckInput(inputSchema).Select(c => c.Index).ToHashSet();
         InputSchema = inputSchema;
         OutputSchema = BatchedMapping.OutputSchema(inputSchema, mapper);
     }
@@ -28,7 +28,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
     {
         var indices = dependingColumns.Select(c => c.Index).ToHashSet();
         bool anyOutput = indices.Any(i => i >= InputSchema.Count);
-        return InputSchema.Where(c => indices.Contains(c.Index) || (anyOutput && c.Index == inputColumnIndex)).ToArray();
+        return InputSchema.Where(c => indices.Contains(c.Index) || (anyOutput && inputColumns.Contains(c.Index))).ToArray();
     }
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
@@ -39,8 +39,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
         private readonly BatchedRowMapper parent;
         private readonly DataViewRow input;
         private readonly HashSet<int> active;
-        private readonly ValueGetter<VBuffer<float>>? inputGetter;
-        private VBuffer<float> inputRow;
+        private readonly IRowInputReader? inputReader;
         private readonly float[] inputBuffer;
         private readonly float[][] outputs;
         private long computedAt = -1;
@@ -52,8 +51,8 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             this.active = active;
             var mapper = parent.mapper;
             if (active.Any(i => i >= parent.InputSchema.Count))
-                inputGetter = input.GetGetter<VBuffer<float>>(input.Schema[parent.inputColumnIndex]);
-            inputBuffer = new float[mapper.InputDimension];
+                inputReader = mapper.CreateInputReader(input);
+            inputBuffer = new float[mapper.InputWidth];
             outputs = mapper.Outputs.Select(o => new float[o.Width]).ToArray();
         }
 
@@ -74,11 +73,8 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
         private void Compute()
         {
             if (computedAt == input.Position && computedAt >= 0) return;
-            inputGetter!(ref inputRow);
-            int dimension = parent.mapper.InputDimension;
-            if (inputRow.Length != dimension)
-                throw Errors.SchemaMismatch("input", "input", parent.mapper.InputColumnName, $"vectors of length {dimension}", $"a vector of length {inputRow.Length}");
-            BatchedMapping.CopyRow(inputRow, inputBuffer);
+            int dimension = parent.mapper.InputWidth;
+            inputReader!.Read(inputBuffer);
             using var scope = NewDisposeScope();
             using var noise = new Generator((ulong)parent.mapper.NoiseSeed);
             var x = TorchSharp.torch.from_array(inputBuffer).view(1, dimension);
