@@ -5,8 +5,8 @@ using GenModels.Torch.Vae;
 
 namespace GenModels.MLNet;
 
-/// <summary>Network and training options shared by every estimator that trains an encoder/decoder network on one vector column.</summary>
-public abstract class NetworkTrainingOptions
+/// <summary>Training options shared by every estimator of the library: epochs, batches, seed, progress, cancellation.</summary>
+public abstract class TrainingRunOptions
 {
     /// <summary>Default values of the options.</summary>
     public static class Defaults
@@ -25,14 +25,6 @@ public abstract class NetworkTrainingOptions
         public const double Beta = 1.0;
     }
 
-    /// <summary>Length of the code; between 1 and the input length.</summary>
-    public int LatentDimension = Defaults.LatentDimension;
-    /// <summary>Encoder hidden widths, input side first; the decoder mirrors them.</summary>
-    public int[] HiddenSizes = [128, 64];
-    /// <summary>Non-linearity between hidden layers.</summary>
-    public Activation Activation = Activation.ReLU;
-    /// <summary>How the decoder models the input: Gaussian for real values, Bernoulli for values in [0, 1] such as pixels.</summary>
-    public ReconstructionLikelihood Likelihood = ReconstructionLikelihood.Gaussian;
     /// <summary>Passes over the training data.</summary>
     public int Epochs = Defaults.Epochs;
     /// <summary>Rows per optimisation step.</summary>
@@ -55,10 +47,6 @@ public abstract class NetworkTrainingOptions
     /// <summary>Checks the settings that do not depend on the data; throws naming the first invalid one.</summary>
     internal virtual void Validate()
     {
-        if (LatentDimension <= 0)
-            throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The latent dimension must be positive.");
-        if (HiddenSizes is null || HiddenSizes.Any(h => h <= 0))
-            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be given and positive.");
         if (TransformBatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(TransformBatchSize), TransformBatchSize, "The transform batch size must be positive.");
         ToTrainingOptions(0).Validate();
@@ -72,18 +60,6 @@ public abstract class NetworkTrainingOptions
 
     /// <summary>The names of the requested output columns (null entries for columns not requested).</summary>
     private protected abstract IEnumerable<string?> OutputNames();
-
-    internal VaeOptions ToVaeOptions(int inputDimension, double beta) => new()
-    {
-        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
-        Activation = Activation, Likelihood = Likelihood, Beta = beta,
-    };
-
-    internal AutoencoderOptions ToAutoencoderOptions(int inputDimension) => new()
-    {
-        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
-        Activation = Activation, Likelihood = Likelihood,
-    };
 
     internal TrainingOptions ToTrainingOptions(int seed) => new()
     {
@@ -101,6 +77,41 @@ public abstract class NetworkTrainingOptions
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A column name is required.", parameter);
     }
+}
+
+/// <summary>Network and training options shared by every estimator that trains an encoder/decoder network on one vector column.</summary>
+public abstract class NetworkTrainingOptions : TrainingRunOptions
+{
+    /// <summary>Length of the code; between 1 and the input length.</summary>
+    public int LatentDimension = Defaults.LatentDimension;
+    /// <summary>Encoder hidden widths, input side first; the decoder mirrors them.</summary>
+    public int[] HiddenSizes = [128, 64];
+    /// <summary>Non-linearity between hidden layers.</summary>
+    public Activation Activation = Activation.ReLU;
+    /// <summary>How the decoder models the input: Gaussian for real values, Bernoulli for values in [0, 1] such as pixels.</summary>
+    public ReconstructionLikelihood Likelihood = ReconstructionLikelihood.Gaussian;
+
+    internal override void Validate()
+    {
+        if (LatentDimension <= 0)
+            throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The latent dimension must be positive.");
+        if (HiddenSizes is null || HiddenSizes.Any(h => h <= 0))
+            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be given and positive.");
+        base.Validate();
+    }
+
+    internal VaeOptions ToVaeOptions(int inputDimension, double beta) => new()
+    {
+        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
+        Activation = Activation, Likelihood = Likelihood, Beta = beta,
+    };
+
+    internal AutoencoderOptions ToAutoencoderOptions(int inputDimension) => new()
+    {
+        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
+        Activation = Activation, Likelihood = Likelihood,
+    };
+
 }
 
 /// <summary>Options shared by the transforms that encode one vector column (<c>VaeEncode</c>, <c>AutoencoderEncode</c>).</summary>

@@ -47,15 +47,25 @@ internal static class ReconstructionFitting
     /// <summary>Checks the real schema and the latent size, then reads and checks every training row.</summary>
     public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, NetworkTrainingOptions options)
     {
-        string columnName = options.TrainingColumnName;
-        int dimension = TrainingData.CheckVectorColumn(input.Schema, columnName);
+        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.TrainingColumnName);
         if (options.LatentDimension > dimension)
             throw new ArgumentOutOfRangeException(nameof(options.LatentDimension), options.LatentDimension,
-                $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{columnName}' ({dimension}).");
+                $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{options.TrainingColumnName}' ({dimension}).");
+        return Prepare(env, component, input, options, dimension, null);
+    }
+
+    /// <summary>
+    /// Reads and checks every training row of the (already checked) vector column; <paramref name="extraColumns"/>, when
+    /// given, appends columns read from the same cursor (such as a class index) to each row.
+    /// </summary>
+    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, TrainingRunOptions options, int dimension,
+        TrainingData.ExtraColumns? extraColumns)
+    {
+        string columnName = options.TrainingColumnName;
         int seed = options.Seed ?? MLNetInternals.SeedFrom(env, component);
-        var (values, rows) = TrainingData.ReadVectors(input, columnName, dimension, options.CancellationToken);
+        var (values, rows) = TrainingData.ReadVectors(input, columnName, dimension, options.CancellationToken, extraColumns);
         // from_array wraps the managed array without copying; clone so the tensor owns its memory.
-        using var view = TorchSharp.torch.from_array(values).view(-1, dimension);
+        using var view = TorchSharp.torch.from_array(values).view(-1, dimension + (extraColumns?.Width ?? 0));
         return new PreparedData
         {
             Rows = view.narrow(0, 0, rows).clone(),
@@ -66,7 +76,7 @@ internal static class ReconstructionFitting
     }
 
     /// <summary>Runs <paramref name="train"/> with progress going to both the user's reporter and <c>MLContext.Log</c>.</summary>
-    public static T Train<T>(IHostEnvironment env, string component, NetworkTrainingOptions options, int seed, int rows,
+    public static T Train<T>(IHostEnvironment env, string component, TrainingRunOptions options, int seed, int rows,
         Func<TrainingOptions, T> train)
     {
         using var channel = MLNetInternals.StartChannel(env, component);

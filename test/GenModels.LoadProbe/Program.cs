@@ -1,17 +1,23 @@
-// usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt>
+// usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt> [inputColumn] [labelColumn]
+// The CSV holds, per row, the label (when labelColumn is given) and then `dimension` values of the vector inputColumn (default Features).
 // Writes each row of the output column (Single vector, Single or Boolean) as the hexadecimal bit patterns of its values.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-if (args.Length != 5)
+if (args.Length < 5 || args.Length > 7)
 {
-    Console.Error.WriteLine("usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt>");
+    Console.Error.WriteLine("usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt> [inputColumn] [labelColumn]");
     return 2;
 }
 var ml = new MLContext(seed: 0);
 var model = ml.Model.Load(args[0], out _);
 int dimension = int.Parse(args[2]);
-var data = ml.Data.LoadFromTextFile(args[1], new[] { new TextLoader.Column("Features", DataKind.Single, 0, dimension - 1) }, separatorChar: ',');
+string inputColumn = args.Length > 5 ? args[5] : "Features";
+var columns = new List<TextLoader.Column>();
+int first = 0;
+if (args.Length > 6) { columns.Add(new TextLoader.Column(args[6], DataKind.String, 0)); first = 1; }
+columns.Add(new TextLoader.Column(inputColumn, DataKind.Single, first, first + dimension - 1));
+var data = ml.Data.LoadFromTextFile(args[1], columns.ToArray(), separatorChar: ',');
 var output = model.Transform(data);
 var column = output.Schema[args[3]];
 var lines = new List<string>();

@@ -15,16 +15,19 @@ internal enum NetworkOutputRole
     LogLikelihood = 6,
     Score = 7,
     PredictedLabel = 8,
+    Generated = 9,
 }
 
 /// <summary>
 /// An output column computed by a network: a known-size Single vector (with optional slot names), a Single scalar, or a
 /// Boolean scalar (computed as 0/1 in the network's Single buffer).
 /// </summary>
-internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, int Size, bool IsScalar, string[]? SlotNames = null, bool IsBoolean = false)
+internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, int Size, bool IsScalar, string[]? SlotNames = null, bool IsBoolean = false,
+    int[]? Dimensions = null)
 {
     public DataViewType Type => IsBoolean ? BooleanDataViewType.Instance
-        : IsScalar ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, Size);
+        : IsScalar ? NumberDataViewType.Single
+        : Dimensions is { Length: > 1 } dims ? new VectorDataViewType(NumberDataViewType.Single, dims) : new VectorDataViewType(NumberDataViewType.Single, Size);
     public int Width => IsScalar || IsBoolean ? 1 : Size;
 
     /// <summary>A getter that reads this column's value for the row at <paramref name="offset"/>() × Width of <paramref name="buffer"/>.</summary>

@@ -29,24 +29,30 @@ internal static class TrainingData
     /// Copies every row of <paramref name="columnName"/> into one row-major array, rejecting non-finite values (naming the
     /// row and slot) and an empty data view.
     /// </summary>
-    public static (float[] Values, int Rows) ReadVectors(IDataView data, string columnName, int dimension, CancellationToken cancellation)
+    public static (float[] Values, int Rows) ReadVectors(IDataView data, string columnName, int dimension, CancellationToken cancellation,
+        ExtraColumns? extra = null)
     {
         var column = data.Schema[columnName];
-        var buffer = new float[Math.Max(dimension, 1) * 1024];
+        int width = dimension + (extra?.Width ?? 0);
+        var buffer = new float[Math.Max(width, 1) * 1024];
         int rows = 0;
-        using (var cursor = data.GetRowCursor(new[] { column }))
+        var columns = new List<DataViewSchema.Column> { column };
+        if (extra is not null) columns.AddRange(extra.Columns);
+        using (var cursor = data.GetRowCursor(columns))
         {
             var getter = cursor.GetGetter<VBuffer<float>>(column);
+            var readExtra = extra?.CreateReader(cursor);
             VBuffer<float> row = default;
             while (cursor.MoveNext())
             {
                 if ((rows & 1023) == 0) cancellation.ThrowIfCancellationRequested();
                 getter(ref row);
-                if ((long)(rows + 1) * dimension > Array.MaxLength)
+                if ((long)(rows + 1) * width > Array.MaxLength)
                     throw new InvalidOperationException($"Column '{columnName}' holds more training values than one array can hold; train on a sample of the rows.");
-                if ((rows + 1) * dimension > buffer.Length) Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, (long)buffer.Length * 2));
-                var target = buffer.AsSpan(rows * dimension, dimension);
+                if ((rows + 1) * width > buffer.Length) Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, (long)buffer.Length * 2));
+                var target = buffer.AsSpan(rows * width, dimension);
                 BatchedMapping.CopyRow(row, target);
+                readExtra?.Invoke(rows, buffer.AsSpan(rows * width + dimension, width - dimension));
                 for (int j = 0; j < dimension; j++)
                     if (!float.IsFinite(target[j]))
                         throw new InvalidOperationException(
@@ -58,4 +64,13 @@ internal static class TrainingData
         if (rows == 0) throw new InvalidOperationException($"The training data has no rows: column '{columnName}' is empty.");
         return (buffer, rows);
     }
+
+    /// <summary>Columns read alongside the vector column, appended to each training row (for example a class index).</summary>
+    /// <param name="Columns">The columns the reader needs.</param>
+    /// <param name="Width">Floats appended per row.</param>
+    /// <param name="CreateReader">Given the cursor, a callback that fills the extra floats of row number <c>row</c>.</param>
+    internal sealed record ExtraColumns(IReadOnlyList<DataViewSchema.Column> Columns, int Width, Func<DataViewRow, RowReader> CreateReader);
+
+    /// <summary>Fills the extra floats of the current row (its index is given for error messages).</summary>
+    internal delegate void RowReader(int row, Span<float> destination);
 }

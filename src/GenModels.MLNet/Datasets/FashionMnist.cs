@@ -101,10 +101,20 @@ public static class FashionMnist
         return (pixels, labels[..count], count);
     }
 
-    /// <summary>One split as an <see cref="IDataView"/>: <c>Features</c> (Vector&lt;Single, 784&gt; in [0, 1]), <c>Label</c> (class name) and <c>LabelIndex</c> (Single 0–9).</summary>
-    public static IDataView Load(MLContext mlContext, string folder, bool train, int? maxCount = null)
+    /// <summary>
+    /// One split as an <see cref="IDataView"/>: <c>Features</c> (Vector&lt;Single, 784&gt; in [0, 1], or Vector&lt;Single, 1, 28, 28&gt;
+    /// when <paramref name="asImage"/>), <c>Label</c> (class name) and <c>LabelIndex</c> (Single 0–9).
+    /// </summary>
+    public static IDataView Load(MLContext mlContext, string folder, bool train, int? maxCount = null, bool asImage = false)
     {
         var (pixels, labels, count) = ReadSplit(folder, train, maxCount);
+        if (asImage)
+            return mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new ImageTensorRow
+            {
+                Features = pixels.AsSpan(i * ImageSize, ImageSize).ToArray(),
+                Label = ClassNames[labels[i]],
+                LabelIndex = labels[i],
+            }).ToArray());
         var rows = Enumerable.Range(0, count).Select(i => new ImageRow
         {
             Features = pixels.AsSpan(i * ImageSize, ImageSize).ToArray(),
@@ -119,6 +129,17 @@ public static class FashionMnist
     {
         /// <summary>784 pixel intensities in [0, 1], row by row.</summary>
         [VectorType(ImageSize)] public float[] Features { get; set; } = [];
+        /// <summary>Class name.</summary>
+        public string Label { get; set; } = "";
+        /// <summary>Class index 0–9.</summary>
+        public float LabelIndex { get; set; }
+    }
+
+    /// <summary>A row of <see cref="Load"/> with <c>asImage</c>: the pixels shaped as one channel of 28×28.</summary>
+    public sealed class ImageTensorRow
+    {
+        /// <summary>784 pixel intensities in [0, 1], as Vector&lt;Single, 1, 28, 28&gt;.</summary>
+        [VectorType(1, 28, 28)] public float[] Features { get; set; } = [];
         /// <summary>Class name.</summary>
         public string Label { get; set; } = "";
         /// <summary>Class index 0–9.</summary>

@@ -14,6 +14,9 @@ internal static class MLNetInternals
     /// <summary>The environment behind an ML.NET catalog (the <c>MLContext</c>).</summary>
     public static IHostEnvironment EnvironmentOf(IInternalCatalog catalog) => catalog.Environment;
 
+    /// <summary>The <c>MLContext</c> as ML.NET's host environment.</summary>
+    public static IHostEnvironment EnvironmentOf(MLContext mlContext) => mlContext;
+
     /// <summary>The ML.NET channel that carries this library's messages to <c>MLContext.Log</c>.</summary>
     public static IChannel StartChannel(IHostEnvironment env, string component) => env.Register("GenModels." + component).Start(component);
 

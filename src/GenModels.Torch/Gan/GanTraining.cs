@@ -1,0 +1,37 @@
+using GenModels.Torch.Networks;
+using GenModels.Torch.Training;
+using static TorchSharp.torch;
+
+namespace GenModels.Torch.Gan;
+
+/// <summary>Builds and trains a <see cref="GenerativeAdversarialNetwork"/> in one call.</summary>
+public static class GanTraining
+{
+    /// <summary>
+    /// Builds a GAN with weights seeded by <paramref name="training"/>'s seed and trains it on <paramref name="data"/>:
+    /// [rows, DataDimension], plus a last column of class indices for a conditional GAN. Both networks use the
+    /// training options' learning rate unless <paramref name="discriminatorLearningRate"/> is given.
+    /// </summary>
+    public static (GenerativeAdversarialNetwork Model, TrainingResult Result) Fit(Tensor data, GanOptions options, TrainingOptions training,
+        double? discriminatorLearningRate = null)
+    {
+        options.Validate();
+        training.Validate();
+        long expectedColumns = options.DataDimension + (options.IsConditional ? 1 : 0);
+        if (data.ndim != 2 || data.shape[1] != expectedColumns)
+            throw new ArgumentException($"Expected training data of shape [rows, {expectedColumns}], got [{string.Join(", ", data.shape)}].", nameof(data));
+        var model = TorchRandom.Seeded(training.Seed, () => new GenerativeAdversarialNetwork(options));
+        try
+        {
+            using var noise = new Generator((ulong)training.Seed + 1);
+            using var step = new GanStep(model, training.LearningRate, discriminatorLearningRate ?? training.LearningRate, noise);
+            var result = TrainLoop.Run(step, data, training);
+            return (model, result);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

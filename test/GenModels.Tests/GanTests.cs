@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using GenModels.MLNet;
+using GenModels.MLNet.Gan;
+using GenModels.Torch.Gan;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace GenModels.Tests;
+
+public class GanTests(ITestOutputHelper output)
+{
+    public sealed class PointRow
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        public string Label { get; set; } = "";
+    }
+
+    public sealed class LabelRow
+    {
+        public string Label { get; set; } = "";
+        [VectorType(8)] public float[] Noise { get; set; } = [];
+    }
+
+    private static readonly (double X, double Y)[] ThreeModes = [(-2, 0), (2, 0), (0, 2.5)];
+    private static readonly string[] ClassNames = ["left", "right", "top"];
+    private const double Sigma = 0.1;
+
+    private static PointRow[] Points(int count, int seed)
+    {
+        var (points, classes) = GanTorchTests.Mixture(ThreeModes, count, Sigma, seed);
+        return Enumerable.Range(0, count).Select(i => new PointRow { Features = [points[2 * i], points[2 * i + 1]], Label = ClassNames[classes[i]] }).ToArray();
+    }
+
+    private static GanEstimator.Options Options(string? label = "Label", int epochs = 60, int seed = 1) => new()
+    {
+        LabelColumnName = label, NoiseDimension = 8, GeneratorHiddenSizes = [64, 64], DiscriminatorHiddenSizes = [64, 64],
+        Epochs = epochs, LearningRate = 1e-3, BatchSize = 64, Seed = seed,
+    };
+
+    private static float[] Flat(IDataView data, string column = "Features") => Synthetic.Column(data, column).SelectMany(v => v).ToArray();
+
+    [Fact]
+    public void UnconditionalGanFindsEveryModeAndItsRowsFeedAnMLNetPipeline()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Points(1500, seed: 1));
+        using var gan = ml.Generative().Gan(Options(label: null)).Fit(train);
+        var synthetic = gan.Generate(rowCount: 900, seed: 7);
+        Assert.Equal(900, synthetic.GetRowCount());
+        Assert.Equal(train.Schema["Features"].Type, synthetic.Schema["Features"].Type);
+        var (covered, quality, _) = GanTorchTests.Coverage(Flat(synthetic), ThreeModes, Sigma);
+        output.WriteLine($"covered {covered}/3, within 3σ {quality:P1}, d_accuracy {gan.Training!.History[^1].Losses["d_accuracy"]:F3}");
+        Assert.Equal(3, covered);
+        Assert.True(quality > 0.6, $"only {quality:P1} of generated rows lie within 3σ of a mode");
+        // Synthetic rows flow into ML.NET like real ones.
+        var clusters = ml.Clustering.Trainers.KMeans("Features", numberOfClusters: 3).Fit(synthetic);
+        Assert.NotNull(clusters.Model);
+    }
+
+    [Fact]
+    public void ConditionalGanPutsSamplesNearTheRequestedClassAndTrainsAClassifier()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Points(1500, seed: 2));
+        using var gan = ml.Generative().Gan(Options()).Fit(train);
+        Assert.Equal(ClassNames, gan.ClassNames);
+        for (int c = 0; c < 3; c++)
+        {
+            var rows = gan.Generate(rowCount: 300, seed: 3, label: ClassNames[c]);
+            Assert.All(rows.GetColumn<string>("Label"), l => Assert.Equal(ClassNames[c], l));
+            var (_, _, nearest) = GanTorchTests.Coverage(Flat(rows), ThreeModes, Sigma);
+            double share = nearest.Count(m => m == c) / 300.0;
+            Assert.True(share > 0.9, $"only {share:P0} of '{ClassNames[c]}' samples are nearest its mode");
+        }
+        // Every class in turn when no label is asked, and a classifier trained only on synthetic rows classifies real ones.
+        var synthetic = gan.Generate(rowCount: 900, seed: 4);
+        Assert.Equal(ClassNames, synthetic.GetColumn<string>("Label").Take(3));
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy());
+        var classifier = pipeline.Fit(synthetic);
+        var metrics = ml.MulticlassClassification.Evaluate(classifier.Transform(ml.Data.LoadFromEnumerable(Points(600, seed: 3))));
+        Assert.True(metrics.MacroAccuracy > 0.95, $"accuracy on real points of a classifier trained on generated ones: {metrics.MacroAccuracy:F3}");
+    }
+
+    [Fact]
+    public void SameSeedsGiveIdenticalRowsAndOtherSeedsDoNot()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Points(300, seed: 5));
+        using var a = ml.Generative().Gan(Options(epochs: 2)).Fit(train);
+        using var b = ml.Generative().Gan(Options(epochs: 2)).Fit(train);
+        Assert.Equal(Flat(a.Generate(50, seed: 1)), Flat(b.Generate(50, seed: 1)));
+        Assert.Equal(Flat(a.Generate(50, seed: 1)), Flat(a.Generate(50, seed: 1)));
+        Assert.NotEqual(Flat(a.Generate(50, seed: 1)), Flat(a.Generate(50, seed: 2)));
+        using var c = ml.Generative().Gan(Options(epochs: 2, seed: 2)).Fit(train);
+        Assert.NotEqual(Flat(a.Generate(50, seed: 1)), Flat(c.Generate(50, seed: 1)));
+    }
+
+    [Fact]
+    public void InterpolationEndpointsEqualTheRowsGeneratedFromTheEndpoints()
+    {
+        var ml = new MLContext(seed: 1);
+        using var gan = ml.Generative().Gan(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(Points(300, seed: 6)));
+        float[] from = gan.SampleNoise(1), to = gan.SampleNoise(2);
+        var requests = ml.Data.LoadFromEnumerable(new[] { new LabelRow { Label = "top", Noise = from }, new LabelRow { Label = "top", Noise = to } });
+        var direct = Synthetic.Column(gan.Transform(requests), "Features");
+        foreach (var kind in new[] { InterpolationKind.Linear, InterpolationKind.Spherical })
+        {
+            var path = gan.Interpolate(from, to, steps: 6, kind, label: "top");
+            Assert.Equal(6, path.Length);
+            // Same latent points, so the same rows (up to float rounding between batch sizes).
+            Assert.All(direct[0].Zip(path[0]), p => Assert.Equal(p.First, p.Second, 1e-5));
+            Assert.All(direct[1].Zip(path[^1]), p => Assert.Equal(p.First, p.Second, 1e-5));
+            Assert.NotEqual(path[0], path[3]);
+        }
+    }
+
+    [Fact]
+    public void GeneratorSavesAndLoadsInAnotherProcessWithIdenticalRows()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Points(300, seed: 7));
+        using var gan = ml.Generative().Gan(Options(epochs: 3)).Fit(train);
+        var folder = Directory.CreateTempSubdirectory("genmodels-gan-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "gan.zip");
+            ml.Model.Save(gan, train.Schema, path);
+            var requests = Enumerable.Range(0, 40).Select(i => new LabelRow { Label = ClassNames[i % 3], Noise = gan.SampleNoise(100 + i) }).ToArray();
+            var csv = Path.Combine(folder, "requests.csv");
+            File.WriteAllLines(csv, requests.Select(r => r.Label + "," + string.Join(",", r.Noise.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
+            var expected = Synthetic.Column(gan.Transform(ml.Data.LoadFromEnumerable(requests)), "Features")
+                .Select(v => string.Join(" ", v.Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8"))));
+            RunProbe(path, csv, 8, "Features", Path.Combine(folder, "out.txt"), "Noise", "Label");
+            Assert.Equal(expected, File.ReadAllLines(Path.Combine(folder, "out.txt")));
+
+            var loaded = (GanTransformer)ml.Model.Load(path, out _);
+            Assert.Equal(Flat(gan.Generate(30, seed: 9, label: "left")), Flat(loaded.Generate(30, seed: 9, label: "left")));
+            Assert.Equal(gan.ClassNames, loaded.ClassNames);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static void RunProbe(params object[] args)
+    {
+        var probe = typeof(GanTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadProbePath").Value!;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(probe);
+        foreach (var a in args) start.ArgumentList.Add(a.ToString()!);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(120_000));
+        Assert.True(process.ExitCode == 0, stderr.Result);
+    }
+
+    public sealed class NumericLabelRow
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        public float Label { get; set; }
+    }
+
+    [Fact]
+    public void BadRequestsAndBadTrainingDataGiveClearErrors()
+    {
+        var ml = new MLContext(seed: 1);
+        using var gan = ml.Generative().Gan(Options(epochs: 1)).Fit(ml.Data.LoadFromEnumerable(Points(100, seed: 8)));
+        var unknown = Assert.Throws<ArgumentException>(() => gan.Generate(10, label: "bottom"));
+        Assert.Contains("'bottom'", unknown.Message);
+        Assert.Contains("'left'", unknown.Message);
+        Assert.Equal("rowCount", Assert.Throws<ArgumentOutOfRangeException>(() => gan.Generate(-1)).ParamName);
+        var unknownInColumn = ml.Data.LoadFromEnumerable(new[] { new LabelRow { Label = "bottom", Noise = new float[8] } });
+        Assert.Contains("'bottom'", Assert.Throws<ArgumentException>(() => Flat(gan.Transform(unknownInColumn))).Message);
+        Assert.Contains("'Label'", Assert.Throws<ArgumentOutOfRangeException>(() => gan.Transform(ml.Data.LoadFromEnumerable(Points(3, 1).Select(p => new NumericLabelRow { Features = p.Features })))).Message);
+
+        var oneClass = Points(50, seed: 9).Select(p => { p.Label = "left"; return p; });
+        var single = Assert.Throws<InvalidOperationException>(() => ml.Generative().Gan(Options()).Fit(ml.Data.LoadFromEnumerable(oneClass)));
+        Assert.Contains("single class", single.Message);
+        Assert.Contains("'Label'", single.Message);
+        var nonFinite = Points(50, seed: 10);
+        nonFinite[7].Features[1] = float.NaN;
+        Assert.Contains("row 7, slot 1", Assert.Throws<InvalidOperationException>(() => ml.Generative().Gan(Options()).Fit(ml.Data.LoadFromEnumerable(nonFinite))).Message);
+        var numericLabel = ml.Data.LoadFromEnumerable(Points(20, 1).Select(p => new NumericLabelRow { Features = p.Features }));
+        Assert.Contains("Text or Key", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().Gan(Options()).Fit(numericLabel)).Message);
+        Assert.Contains("'Missing'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().Gan(Options(label: "Missing")).Fit(ml.Data.LoadFromEnumerable(Points(20, 1)))).Message);
+        Assert.Equal("NoiseDimension", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().Gan(new GanEstimator.Options { NoiseDimension = 0 })).ParamName);
+        Assert.Equal("EmaDecay", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().Gan(new GanEstimator.Options { EmaDecay = 1 })).ParamName);
+        using var unconditional = ml.Generative().Gan(Options(label: null, epochs: 1)).Fit(ml.Data.LoadFromEnumerable(Points(50, seed: 11)));
+        Assert.Throws<ArgumentException>(() => unconditional.Generate(5, label: "left"));
+    }
+}
