@@ -161,8 +161,8 @@ public class AnomalyDetectionTests
             File.WriteAllLines(csv, rows.Select(r => string.Join(",", r.Features.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
             var scores = model.Transform(train).GetColumn<float>("Score").Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8"));
             var labels = model.Transform(train).GetColumn<bool>("PredictedLabel").Select(b => b ? "true" : "false");
-            RunProbe(path, csv, Synthetic.Dimension, "Score", Path.Combine(folder, "score.txt"));
-            RunProbe(path, csv, Synthetic.Dimension, "PredictedLabel", Path.Combine(folder, "label.txt"));
+            LoadProbe.Run(path, csv, Synthetic.Dimension, "Score", Path.Combine(folder, "score.txt"));
+            LoadProbe.Run(path, csv, Synthetic.Dimension, "PredictedLabel", Path.Combine(folder, "label.txt"));
             Assert.Equal(scores, File.ReadAllLines(Path.Combine(folder, "score.txt")));
             Assert.Equal(labels, File.ReadAllLines(Path.Combine(folder, "label.txt")));
 
@@ -179,18 +179,6 @@ public class AnomalyDetectionTests
         }
     }
 
-    private static void RunProbe(params object[] args)
-    {
-        var probe = typeof(AnomalyDetectionTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadProbePath").Value!;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(probe);
-        foreach (var a in args) start.ArgumentList.Add(a.ToString()!);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(120_000));
-        Assert.True(process.ExitCode == 0, stderr.Result);
-    }
 
     [Fact]
     public void EvaluateDetectorAcceptsBooleanLabelsAndRejectsOthersNamingTheColumn()

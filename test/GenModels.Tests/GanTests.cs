@@ -134,7 +134,7 @@ public class GanTests(ITestOutputHelper output)
             File.WriteAllLines(csv, requests.Select(r => r.Label + "," + string.Join(",", r.Noise.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
             var expected = Synthetic.Column(gan.Transform(ml.Data.LoadFromEnumerable(requests)), "Features")
                 .Select(v => string.Join(" ", v.Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8"))));
-            RunProbe(path, csv, 8, "Features", Path.Combine(folder, "out.txt"), "Noise", "Label");
+            LoadProbe.Run(path, csv, 8, "Features", Path.Combine(folder, "out.txt"), "Noise", "Label");
             Assert.Equal(expected, File.ReadAllLines(Path.Combine(folder, "out.txt")));
 
             var loaded = (GanTransformer)ml.Model.Load(path, out _);
@@ -147,18 +147,6 @@ public class GanTests(ITestOutputHelper output)
         }
     }
 
-    private static void RunProbe(params object[] args)
-    {
-        var probe = typeof(GanTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadProbePath").Value!;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(probe);
-        foreach (var a in args) start.ArgumentList.Add(a.ToString()!);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(120_000));
-        Assert.True(process.ExitCode == 0, stderr.Result);
-    }
 
     public sealed class NumericLabelRow
     {
@@ -193,5 +181,55 @@ public class GanTests(ITestOutputHelper output)
         Assert.Equal("EmaDecay", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().Gan(new GanEstimator.Options { EmaDecay = 1 })).ParamName);
         using var unconditional = ml.Generative().Gan(Options(label: null, epochs: 1)).Fit(ml.Data.LoadFromEnumerable(Points(50, seed: 11)));
         Assert.Throws<ArgumentException>(() => unconditional.Generate(5, label: "left"));
+    }
+}
+
+public class ConvolutionalGanTests
+{
+    public sealed class ImageRow
+    {
+        [VectorType(1, 8, 8)] public float[] Features { get; set; } = [];
+        public string Label { get; set; } = "";
+    }
+
+    /// <summary>8×8 images with one bright row ("horizontal") or one bright column ("vertical").</summary>
+    private static ImageRow[] Bars(int count, int seed)
+    {
+        var rnd = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var pixels = new float[64];
+            bool horizontal = i % 2 == 0;
+            int line = rnd.Next(8);
+            for (int k = 0; k < 8; k++) pixels[horizontal ? line * 8 + k : k * 8 + line] = 1;
+            return new ImageRow { Features = pixels, Label = horizontal ? "horizontal" : "vertical" };
+        }).ToArray();
+    }
+
+    /// <summary>How much more the image varies between rows than between columns (positive: horizontal structure).</summary>
+    private static double Orientation(float[] image)
+    {
+        var rows = Enumerable.Range(0, 8).Select(r => Enumerable.Range(0, 8).Average(c => (double)image[r * 8 + c])).ToArray();
+        var cols = Enumerable.Range(0, 8).Select(c => Enumerable.Range(0, 8).Average(r => (double)image[r * 8 + c])).ToArray();
+        static double Variance(double[] v) => v.Average(x => (x - v.Average()) * (x - v.Average()));
+        return Variance(rows) - Variance(cols);
+    }
+
+    [Fact]
+    public void ImageColumnsGetAConvolutionalGanThatDrawsTheRequestedOrientation()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Bars(800, seed: 1));
+        using var gan = ml.Generative().Gan(new GanEstimator.Options
+        {
+            LabelColumnName = "Label", NoiseDimension = 16, ConvolutionChannels = 16, Output = GeneratorOutput.Sigmoid,
+            Epochs = 30, LearningRate = 1e-3, BatchSize = 64, Seed = 1,
+        }).Fit(train);
+        Assert.Equal(GanArchitecture.Convolutional, gan.Network.Options.Architecture);
+        var horizontal = gan.Generate(200, seed: 2, label: "horizontal");
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 8, 8), horizontal.Schema["Features"].Type);
+        double h = Synthetic.Column(horizontal, "Features").Average(Orientation);
+        double v = Synthetic.Column(gan.Generate(200, seed: 2, label: "vertical"), "Features").Average(Orientation);
+        Assert.True(h > 0.02 && v < -0.02, $"mean orientation: 'horizontal' {h:F3}, 'vertical' {v:F3}");
     }
 }

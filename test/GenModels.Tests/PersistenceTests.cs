@@ -39,7 +39,7 @@ public class PersistenceTests : IDisposable
         foreach (var column in new[] { "Latent", "Sampled", "LogVar", "Reconstruction", "Error" })
         {
             var resultPath = Path.Combine(folder, column + ".txt");
-            var stdout = RunProbe(modelPath, csv, Synthetic.Dimension, column, resultPath);
+            var stdout = LoadProbe.Run(modelPath, csv, Synthetic.Dimension, column, resultPath);
             Assert.Contains("GenModels assembly loaded by ML.NET: True", stdout);
             var expected = Bits(model.Transform(train), column);
             Assert.Equal(expected, File.ReadAllLines(resultPath));
@@ -51,20 +51,6 @@ public class PersistenceTests : IDisposable
             ? data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(" ", v.DenseValues().Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")))).ToArray()
             : data.GetColumn<float>(column).Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")).ToArray();
 
-    private static string RunProbe(params object[] args)
-    {
-        var probe = typeof(PersistenceTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadProbePath").Value!;
-        Assert.True(File.Exists(probe), $"The load probe was not built at {probe}.");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(probe);
-        foreach (var a in args) start.ArgumentList.Add(a.ToString()!);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "The load probe did not finish in 2 minutes.");
-        Assert.True(process.ExitCode == 0, $"The load probe failed ({process.ExitCode}): {stderr.Result}");
-        return stdout.Result;
-    }
 
     [Fact]
     public void AutoencoderRoundTripInProcessIsIdentical()

@@ -12,7 +12,7 @@ namespace GenModels.MLNet.AnomalyDetection;
 /// Trains a variational autoencoder on normal rows and scores new rows by how unlikely the model finds them.
 /// Created by <c>mlContext.AnomalyDetection.Trainers.Vae(...)</c>.
 /// </summary>
-public sealed class VaeAnomalyDetectionTrainer : IEstimator<GenerativeAnomalyDetectionTransformer>
+public sealed class VaeAnomalyDetectionTrainer : AnomalyDetectionTrainerBase<VaeAnomalyDetectionTrainer.Options>
 {
     /// <summary>Options of <see cref="VaeAnomalyDetectionTrainer"/>.</summary>
     public sealed class Options : AnomalyDetectionTrainerOptions
@@ -36,31 +36,17 @@ public sealed class VaeAnomalyDetectionTrainer : IEstimator<GenerativeAnomalyDet
         }
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
+    internal VaeAnomalyDetectionTrainer(IHostEnvironment env, Options options) : base(env, options) { }
 
-    internal VaeAnomalyDetectionTrainer(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        this.env = env;
-        this.options = options;
-    }
-
-    /// <summary>Adds Score and PredictedLabel; throws if the feature column is missing or not a known-size vector of Single.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => AnomalyFitting.OutputShape(inputSchema, options);
-
-    /// <summary>Trains on every row of <paramref name="input"/> and sets the threshold.</summary>
-    public GenerativeAnomalyDetectionTransformer Fit(IDataView input) =>
-        AnomalyFitting.Fit(env, nameof(VaeAnomalyDetectionTrainer), input, options,
-            data => ReconstructionFitting.FitVae(env, data, options, options.Beta));
+    private protected override (IReconstructionModel, TrainingResult) Train(ReconstructionFitting.PreparedData data) =>
+        ReconstructionFitting.FitVae(Env, data, TrainerOptions, TrainerOptions.Beta);
 }
 
 /// <summary>
 /// Trains a deterministic autoencoder on normal rows and scores new rows by their reconstruction error.
 /// Created by <c>mlContext.AnomalyDetection.Trainers.Autoencoder(...)</c>.
 /// </summary>
-public sealed class AutoencoderAnomalyDetectionTrainer : IEstimator<GenerativeAnomalyDetectionTransformer>
+public sealed class AutoencoderAnomalyDetectionTrainer : AnomalyDetectionTrainerBase<AutoencoderAnomalyDetectionTrainer.Options>
 {
     /// <summary>Options of <see cref="AutoencoderAnomalyDetectionTrainer"/>.</summary>
     public sealed class Options : AnomalyDetectionTrainerOptions
@@ -76,39 +62,41 @@ public sealed class AutoencoderAnomalyDetectionTrainer : IEstimator<GenerativeAn
         }
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
+    internal AutoencoderAnomalyDetectionTrainer(IHostEnvironment env, Options options) : base(env, options) { }
 
-    internal AutoencoderAnomalyDetectionTrainer(IHostEnvironment env, Options options)
+    private protected override (IReconstructionModel, TrainingResult) Train(ReconstructionFitting.PreparedData data) =>
+        ReconstructionFitting.FitAutoencoder(Env, data, TrainerOptions);
+}
+
+/// <summary>What both detectors share: the schema shape, training, and the threshold from the training scores.</summary>
+public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<GenerativeAnomalyDetectionTransformer>
+    where TOptions : AnomalyDetectionTrainerOptions
+{
+    private protected AnomalyDetectionTrainerBase(IHostEnvironment env, TOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        this.env = env;
-        this.options = options;
+        Env = env;
+        TrainerOptions = options;
     }
 
+    private protected IHostEnvironment Env { get; }
+    private protected TOptions TrainerOptions { get; }
+
+    /// <summary>Trains the network on the prepared rows.</summary>
+    private protected abstract (IReconstructionModel Model, TrainingResult Result) Train(ReconstructionFitting.PreparedData data);
+
     /// <summary>Adds Score and PredictedLabel; throws if the feature column is missing or not a known-size vector of Single.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => AnomalyFitting.OutputShape(inputSchema, options);
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ReconstructionFitting.OutputShape(inputSchema, TrainerOptions.FeatureColumnName,
+            [SchemaShapes.SingleScalar(TrainerOptions.ScoreColumnName), SchemaShapes.BooleanScalar(TrainerOptions.PredictedLabelColumnName)]);
 
-    /// <summary>Trains on every row of <paramref name="input"/> and sets the threshold.</summary>
-    public GenerativeAnomalyDetectionTransformer Fit(IDataView input) =>
-        AnomalyFitting.Fit(env, nameof(AutoencoderAnomalyDetectionTrainer), input, options,
-            data => ReconstructionFitting.FitAutoencoder(env, data, options));
-}
-
-/// <summary>What both detectors share: schema shape, training, and the threshold from the training scores.</summary>
-internal static class AnomalyFitting
-{
-    public static SchemaShape OutputShape(SchemaShape inputSchema, AnomalyDetectionTrainerOptions options) =>
-        ReconstructionFitting.OutputShape(inputSchema, options.FeatureColumnName,
-            [SchemaShapes.SingleScalar(options.ScoreColumnName), SchemaShapes.BooleanScalar(options.PredictedLabelColumnName)]);
-
-    public static GenerativeAnomalyDetectionTransformer Fit<TModel>(IHostEnvironment env, string component, IDataView input,
-        AnomalyDetectionTrainerOptions options, Func<ReconstructionFitting.PreparedData, (TModel Model, TrainingResult Result)> train)
-        where TModel : IReconstructionModel
+    /// <summary>Trains on every row of <paramref name="input"/> (mostly normal rows) and sets the threshold.</summary>
+    public GenerativeAnomalyDetectionTransformer Fit(IDataView input)
     {
-        using var data = ReconstructionFitting.Prepare(env, component, input, options);
-        var (model, result) = train(data);
+        var options = TrainerOptions;
+        using var data = ReconstructionFitting.Prepare(Env, GetType().Name, input, options);
+        var (model, result) = Train(data);
         float threshold = options.Threshold ?? ContaminationThreshold(model, data, options);
         return new GenerativeAnomalyDetectionTransformer(model, options.FeatureColumnName, options.TransformBatchSize, data.Seed,
             options.ScoreColumnName, options.PredictedLabelColumnName, options.ScoreKind, options.ScoreSamples, threshold, data.SlotNames, result);

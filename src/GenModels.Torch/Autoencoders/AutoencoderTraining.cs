@@ -1,4 +1,3 @@
-using GenModels.Torch.Networks;
 using GenModels.Torch.Training;
 using static TorchSharp.torch;
 
@@ -14,17 +13,7 @@ public static class AutoencoderTraining
     public static (Autoencoder Model, TrainingResult Result) Fit(Tensor data, AutoencoderOptions options, TrainingOptions training)
     {
         options.Validate();
-        training.Validate();
-        var model = TorchRandom.Seeded(training.Seed, () => new Autoencoder(options));
-        try
-        {
-            using var step = new AutoencoderStep(model, training.LearningRate);
-            return (model, TrainLoop.Run(step, data, training));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelTraining.Fit(data, training, () => new Autoencoder(options),
+            (model, _) => new AutoencoderStep(model, training.LearningRate));
     }
 }

@@ -1,4 +1,3 @@
-using GenModels.Torch.Networks;
 using GenModels.Torch.Training;
 using static TorchSharp.torch;
 
@@ -16,22 +15,10 @@ public static class GanTraining
         double? discriminatorLearningRate = null)
     {
         options.Validate();
-        training.Validate();
         long expectedColumns = options.DataDimension + (options.IsConditional ? 1 : 0);
         if (data.ndim != 2 || data.shape[1] != expectedColumns)
             throw new ArgumentException($"Expected training data of shape [rows, {expectedColumns}], got [{string.Join(", ", data.shape)}].", nameof(data));
-        var model = TorchRandom.Seeded(training.Seed, () => new GenerativeAdversarialNetwork(options));
-        try
-        {
-            using var noise = new Generator((ulong)training.Seed + 1);
-            using var step = new GanStep(model, training.LearningRate, discriminatorLearningRate ?? training.LearningRate, noise);
-            var result = TrainLoop.Run(step, data, training);
-            return (model, result);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelTraining.Fit(data, training, () => new GenerativeAdversarialNetwork(options),
+            (model, noise) => new GanStep(model, training.LearningRate, discriminatorLearningRate ?? training.LearningRate, noise));
     }
 }

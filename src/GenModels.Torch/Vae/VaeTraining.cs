@@ -1,4 +1,3 @@
-using GenModels.Torch.Networks;
 using GenModels.Torch.Training;
 using static TorchSharp.torch;
 
@@ -14,18 +13,7 @@ public static class VaeTraining
     public static (VariationalAutoencoder Model, TrainingResult Result) Fit(Tensor data, VaeOptions options, TrainingOptions training)
     {
         options.Validate();
-        training.Validate();
-        var model = TorchRandom.Seeded(training.Seed, () => new VariationalAutoencoder(options));
-        try
-        {
-            using var noise = new Generator((ulong)training.Seed + 1);
-            using var step = new VaeStep(model, training.LearningRate, noise);
-            return (model, TrainLoop.Run(step, data, training));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelTraining.Fit(data, training, () => new VariationalAutoencoder(options),
+            (model, noise) => new VaeStep(model, training.LearningRate, noise));
     }
 }
