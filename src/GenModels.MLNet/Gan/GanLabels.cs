@@ -10,6 +10,7 @@ namespace GenModels.MLNet.Gan;
 internal sealed class GanLabels
 {
     private readonly Dictionary<string, int> indexOf;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> indexOfSpan;
 
     public GanLabels(string columnName, bool isKey, IReadOnlyList<string> classNames)
     {
@@ -17,6 +18,7 @@ internal sealed class GanLabels
         IsKey = isKey;
         ClassNames = classNames;
         indexOf = classNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        indexOfSpan = indexOf.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public string ColumnName { get; }
@@ -68,7 +70,8 @@ internal sealed class GanLabels
         {
             var getter = row.GetGetter<ReadOnlyMemory<char>>(column);
             ReadOnlyMemory<char> value = default;
-            return () => { getter(ref value); return IndexOf(value.ToString()); };
+            // Looked up by span: no string per row.
+            return () => { getter(ref value); return indexOfSpan.TryGetValue(value.Span, out int i) ? i : IndexOf(value.ToString()); };
         }
         var keyGetter = row.GetGetter<uint>(column);
         uint key = 0;
