@@ -38,8 +38,8 @@ public sealed class VaeAnomalyDetectionTrainer : AnomalyDetectionTrainerBase<Vae
 
     internal VaeAnomalyDetectionTrainer(IHostEnvironment env, Options options) : base(env, options) { }
 
-    private protected override (IReconstructionModel, TrainingResult) Train(ReconstructionFitting.PreparedData data) =>
-        ReconstructionFitting.FitVae(Env, data, TrainerOptions, TrainerOptions.Beta);
+    private protected override (IReconstructionModel, TrainingResult) Train(EstimatorFitting.PreparedData data) =>
+        EstimatorFitting.FitVae(Env, data, TrainerOptions, TrainerOptions.Beta);
 }
 
 /// <summary>
@@ -64,8 +64,8 @@ public sealed class AutoencoderAnomalyDetectionTrainer : AnomalyDetectionTrainer
 
     internal AutoencoderAnomalyDetectionTrainer(IHostEnvironment env, Options options) : base(env, options) { }
 
-    private protected override (IReconstructionModel, TrainingResult) Train(ReconstructionFitting.PreparedData data) =>
-        ReconstructionFitting.FitAutoencoder(Env, data, TrainerOptions);
+    private protected override (IReconstructionModel, TrainingResult) Train(EstimatorFitting.PreparedData data) =>
+        EstimatorFitting.FitAutoencoder(Env, data, TrainerOptions);
 }
 
 /// <summary>What both detectors share: the schema shape, training, and the threshold from the training scores.</summary>
@@ -84,18 +84,18 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
     private protected TOptions TrainerOptions { get; }
 
     /// <summary>Trains the network on the prepared rows.</summary>
-    private protected abstract (IReconstructionModel Model, TrainingResult Result) Train(ReconstructionFitting.PreparedData data);
+    private protected abstract (IReconstructionModel Model, TrainingResult Result) Train(EstimatorFitting.PreparedData data);
 
     /// <summary>Adds Score and PredictedLabel; throws if the feature column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ReconstructionFitting.OutputShape(inputSchema, TrainerOptions.FeatureColumnName,
+        EstimatorFitting.OutputShape(inputSchema, TrainerOptions.FeatureColumnName,
             [SchemaShapes.SingleScalar(TrainerOptions.ScoreColumnName), SchemaShapes.BooleanScalar(TrainerOptions.PredictedLabelColumnName)]);
 
     /// <summary>Trains on every row of <paramref name="input"/> (mostly normal rows) and sets the threshold.</summary>
     public GenerativeAnomalyDetectionTransformer Fit(IDataView input)
     {
         var options = TrainerOptions;
-        using var data = ReconstructionFitting.Prepare(Env, GetType().Name, input, options);
+        using var data = EstimatorFitting.Prepare(Env, GetType().Name, input, options);
         var (model, result) = Train(data);
         float threshold = options.Threshold ?? ContaminationThreshold(model, data, options);
         return new GenerativeAnomalyDetectionTransformer(model, options.FeatureColumnName, options.TransformBatchSize, data.Seed,
@@ -103,7 +103,7 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
     }
 
     /// <summary>The training scores' (1 − contamination) quantile: about that share of training rows scores above it.</summary>
-    private static float ContaminationThreshold(IReconstructionModel model, ReconstructionFitting.PreparedData data, AnomalyDetectionTrainerOptions options)
+    private static float ContaminationThreshold(IReconstructionModel model, EstimatorFitting.PreparedData data, AnomalyDetectionTrainerOptions options)
     {
         long rows = data.Rows.shape[0];
         var scores = new float[rows];

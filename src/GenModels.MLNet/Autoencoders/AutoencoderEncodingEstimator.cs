@@ -30,13 +30,13 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ReconstructionFitting.OutputShape(inputSchema, options.InputColumnName, ReconstructionFitting.AddedColumns(options, [options.OutputColumnName]));
+        EstimatorFitting.OutputShape(inputSchema, options.InputColumnName, EstimatorFitting.AddedColumns(options, [options.OutputColumnName]));
 
     /// <summary>Trains the autoencoder on every row of <paramref name="input"/>.</summary>
     public AutoencoderEncodingTransformer Fit(IDataView input)
     {
-        using var data = ReconstructionFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
-        var (model, result) = ReconstructionFitting.FitAutoencoder(env, data, options);
+        using var data = EstimatorFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
+        var (model, result) = EstimatorFitting.FitAutoencoder(env, data, options);
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
         if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
         if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));

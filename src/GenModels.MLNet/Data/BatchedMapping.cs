@@ -104,12 +104,19 @@ internal static class BatchedMapping
         return builder.ToSchema();
     }
 
-    /// <summary>The input column must exist and be a Single vector of the trained length.</summary>
-    public static DataViewSchema.Column CheckVectorInput(DataViewSchema schema, string columnName, int dimension)
+    /// <summary>
+    /// The one vector-column check of the library: the column must exist and be a known-size vector of Single, of length
+    /// <paramref name="dimension"/> when given. Errors name the column's role, the column, what was expected and what was found.
+    /// </summary>
+    public static DataViewSchema.Column CheckVectorInput(DataViewSchema schema, string columnName, int? dimension,
+        string role = "input", string paramName = "inputSchema")
     {
-        var column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn("inputSchema", "input", columnName);
-        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n != NumberDataViewType.Single || v.Size != dimension)
-            throw Errors.SchemaMismatch("inputSchema", "input", columnName, $"Vector<Single, {dimension}>", Errors.Describe(column.Type));
+        var column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn(paramName, role, columnName);
+        bool ok = column.Type is VectorDataViewType { ItemType: NumberDataViewType n } v && n == NumberDataViewType.Single && v.IsKnownSize
+            && (dimension is null || v.Size == dimension);
+        if (!ok)
+            throw Errors.SchemaMismatch(paramName, role, columnName,
+                dimension is null ? "a known-size vector of Single" : $"Vector<Single, {dimension}>", Errors.Describe(column.Type));
         return column;
     }
 

@@ -7,13 +7,8 @@ namespace GenModels.MLNet.Data;
 internal static class TrainingData
 {
     /// <summary>The column must exist and be a known-size vector of Single; returns its length.</summary>
-    public static int CheckVectorColumn(DataViewSchema schema, string columnName, string paramName = "input")
-    {
-        var column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn(paramName, "input", columnName);
-        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType item } vector || item != NumberDataViewType.Single || !vector.IsKnownSize)
-            throw Errors.SchemaMismatch(paramName, "input", columnName, "a known-size vector of Single", Errors.Describe(column.Type));
-        return vector.Size;
-    }
+    public static int CheckVectorColumn(DataViewSchema schema, string columnName) =>
+        ((VectorDataViewType)BatchedMapping.CheckVectorInput(schema, columnName, null, paramName: "input").Type).Size;
 
     /// <summary>The column's slot names, or null when it has none.</summary>
     public static string[]? SlotNames(DataViewSchema schema, string columnName)

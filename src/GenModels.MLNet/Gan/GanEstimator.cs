@@ -103,7 +103,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var shape = ReconstructionFitting.OutputShape(inputSchema, options.FeatureColumnName, []);
+        var shape = EstimatorFitting.OutputShape(inputSchema, options.FeatureColumnName, []);
         if (options.LabelColumnName is { } label)
         {
             if (!inputSchema.TryFindColumn(label, out var column)) throw Errors.MissingColumn(nameof(inputSchema), "label", label);
@@ -120,10 +120,10 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         var dims = ((VectorDataViewType)input.Schema[options.FeatureColumnName].Type).Dimensions.ToArray();
         int[]? imageShape = ChooseImageShape(dims);
         var classes = options.LabelColumnName is null ? null : new ClassCollector(input.Schema, options.LabelColumnName);
-        using var data = ReconstructionFitting.Prepare(env, nameof(GanEstimator), input, options, dimension, classes?.AsExtraColumn());
+        using var data = EstimatorFitting.Prepare(env, nameof(GanEstimator), input, options, dimension, classes?.AsExtraColumn());
         var labels = classes?.Finish(data.Rows, dimension);
         var ganOptions = options.ToGanOptions(dimension, imageShape, labels?.ClassNames.Count ?? 0);
-        var (network, result) = ReconstructionFitting.Train(env, "GAN", options, data.Seed, (int)data.Rows.shape[0],
+        var (network, result) = EstimatorFitting.Train(env, "GAN", options, data.Seed, (int)data.Rows.shape[0],
             training => GanTraining.Fit(data.Rows, ganOptions, training, options.DiscriminatorLearningRate));
         return new GanTransformer(network, options.FeatureColumnName, dims, data.SlotNames, labels, options.NoiseColumnName,
             options.TransformBatchSize, data.Seed, result);

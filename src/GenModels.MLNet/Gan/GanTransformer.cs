@@ -135,12 +135,8 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
             labels.CheckColumn(label, "inputSchema");
             columns.Add(label);
         }
-        if (schema.GetColumnOrNull(NoiseColumnName) is { } noise)
-        {
-            if (noise.Type is not VectorDataViewType { ItemType: NumberDataViewType n, Size: var size } || n != NumberDataViewType.Single || size != NoiseDimension)
-                throw Errors.SchemaMismatch("inputSchema", "noise", NoiseColumnName, $"Vector<Single, {NoiseDimension}>", Errors.Describe(noise.Type));
-            columns.Add(noise);
-        }
+        if (schema.GetColumnOrNull(NoiseColumnName) is not null) // optional: used when present
+            columns.Add(BatchedMapping.CheckVectorInput(schema, NoiseColumnName, NoiseDimension, role: "noise"));
         return columns;
     }
 

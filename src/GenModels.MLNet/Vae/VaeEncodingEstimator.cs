@@ -53,15 +53,15 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ReconstructionFitting.OutputShape(inputSchema, options.InputColumnName,
-            ReconstructionFitting.AddedColumns(options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName])
+        EstimatorFitting.OutputShape(inputSchema, options.InputColumnName,
+            EstimatorFitting.AddedColumns(options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName])
                 .Concat(options.LogLikelihoodColumnName is { } ll ? [SchemaShapes.SingleScalar(ll)] : []));
 
     /// <summary>Trains the VAE on every row of <paramref name="input"/>.</summary>
     public VaeEncodingTransformer Fit(IDataView input)
     {
-        using var data = ReconstructionFitting.Prepare(env, nameof(VaeEncodingEstimator), input, options);
-        var (model, result) = ReconstructionFitting.FitVae(env, data, options, options.Beta);
+        using var data = EstimatorFitting.Prepare(env, nameof(VaeEncodingEstimator), input, options);
+        var (model, result) = EstimatorFitting.FitVae(env, data, options, options.Beta);
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
         if (options.LogVarianceColumnName is { } lv) outputs.Add((NetworkOutputRole.LogVariance, lv));
         if (options.SampledLatentColumnName is { } sz) outputs.Add((NetworkOutputRole.SampledLatent, sz));

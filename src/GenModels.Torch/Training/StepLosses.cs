@@ -9,9 +9,6 @@ public sealed class StepLosses
     /// <summary>The name/value pairs.</summary>
     public IReadOnlyList<(string Name, float Value)> Values { get; }
 
-    /// <summary>The first (total) loss.</summary>
-    public float Total => Values[0].Value;
-
     /// <summary>True when every value is a finite number.</summary>
     public bool IsFinite => Values.All(v => float.IsFinite(v.Value));
 }

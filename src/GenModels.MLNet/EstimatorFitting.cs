@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 
 namespace GenModels.MLNet;
 
-/// <summary>The steps every encoder/decoder estimator shares: schema-shape checks, reading the data, logging progress.</summary>
-internal static class ReconstructionFitting
+/// <summary>The steps every estimator shares: schema-shape checks, reading and checking the data, seeding, logging progress.</summary>
+internal static class EstimatorFitting
 {
     /// <summary>Checks that the input column is a known-size Single vector and adds <paramref name="added"/>.</summary>
     public static SchemaShape OutputShape(SchemaShape inputSchema, string inputColumnName, IEnumerable<SchemaShape.Column> added)
