@@ -19,8 +19,7 @@ internal static class EstimatorFitting
         if (!inputSchema.TryFindColumn(inputColumnName, out var column))
             throw Errors.MissingColumn(nameof(inputSchema), "input", inputColumnName);
         if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
-            throw Errors.SchemaMismatch(nameof(inputSchema), "input", inputColumnName, "a known-size vector of Single",
-                column.Kind == SchemaShape.Column.VectorKind.VariableVector ? $"a vector of {column.ItemType} of unknown size" : column.ItemType.ToString() ?? "unknown");
+            throw Errors.SchemaMismatch(nameof(inputSchema), "input", inputColumnName, "a known-size vector of Single", SchemaShapes.Describe(column));
         var columns = inputSchema.ToDictionary(c => c.Name);
         foreach (var c in added) columns[c.Name] = c;
         return new SchemaShape(columns.Values);

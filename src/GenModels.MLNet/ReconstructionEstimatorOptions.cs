@@ -37,7 +37,7 @@ public abstract class TrainingRunOptions
     public double ValidationFraction;
     /// <summary>Epochs without a better validation loss before training stops and keeps the best weights (0 = off).</summary>
     public int EarlyStoppingPatience;
-    /// <summary>Rows per network call when transforming.</summary>
+    /// <summary>Rows per network call when transforming (1 to 65,536).</summary>
     public int TransformBatchSize = Defaults.TransformBatchSize;
     /// <summary>Receives training progress (epochs and losses); the same lines also go to <c>MLContext.Log</c>.</summary>
     public IProgress<TrainingProgress>? Progress;
@@ -47,8 +47,7 @@ public abstract class TrainingRunOptions
     /// <summary>Checks the settings that do not depend on the data; throws naming the first invalid one.</summary>
     internal virtual void Validate()
     {
-        if (TransformBatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(TransformBatchSize), TransformBatchSize, "The transform batch size must be positive.");
+        Limits.CheckTransformBatchSize(TransformBatchSize, nameof(TransformBatchSize));
         ToTrainingOptions(0).Validate();
         var names = OutputNames().Where(n => n is not null).ToArray();
         if (names.Distinct().Count() != names.Length)
@@ -57,6 +56,20 @@ public abstract class TrainingRunOptions
 
     /// <summary>The vector column the network trains on.</summary>
     internal abstract string TrainingColumnName { get; }
+
+    /// <summary>
+    /// A copy for an estimator to keep (arrays copied too), so that changing the caller's object after creating the
+    /// estimator does not change what <c>Fit</c> trains. The progress reporter and cancellation token are shared, not copied.
+    /// </summary>
+    internal TrainingRunOptions Copy()
+    {
+        var copy = (TrainingRunOptions)MemberwiseClone();
+        copy.CopyArrays();
+        return copy;
+    }
+
+    /// <summary>Replaces each array field with a copy of itself.</summary>
+    private protected virtual void CopyArrays() { }
 
     /// <summary>The names of the requested output columns (null entries for columns not requested).</summary>
     private protected abstract IEnumerable<string?> OutputNames();
@@ -79,6 +92,13 @@ public abstract class TrainingRunOptions
     }
 }
 
+/// <summary>Typed copies of options for the estimators to keep.</summary>
+internal static class OptionsSnapshot
+{
+    /// <summary>A copy of <paramref name="options"/> of the same type (see <see cref="TrainingRunOptions.Copy"/>).</summary>
+    public static T Snapshot<T>(this T options) where T : TrainingRunOptions => (T)options.Copy();
+}
+
 /// <summary>Network and training options shared by every estimator that trains an encoder/decoder network on one vector column.</summary>
 public abstract class NetworkTrainingOptions : TrainingRunOptions
 {
@@ -99,6 +119,8 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
             throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be given and positive.");
         base.Validate();
     }
+
+    private protected override void CopyArrays() => HiddenSizes = HiddenSizes?.ToArray()!;
 
     internal VaeOptions ToVaeOptions(int inputDimension, double beta) => new()
     {

@@ -14,12 +14,15 @@ namespace GenModels.MLNet;
 /// </summary>
 public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper, IDisposable
 {
-    private protected ReconstructionTransformerBase(string inputColumnName, int inputDimension, int batchSize, int noiseSeed,
+    private readonly TransformerNetwork<IReconstructionModel> network;
+
+    private protected ReconstructionTransformerBase(IReconstructionModel network, string inputColumnName, int batchSize, int noiseSeed,
         IReadOnlyList<NetworkOutputColumn> outputs, string[]? inputSlotNames)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The transform batch size must be positive.");
+        Limits.CheckTransformBatchSize(batchSize, nameof(batchSize));
+        this.network = new TransformerNetwork<IReconstructionModel>(network, GetType().Name);
         InputColumnName = inputColumnName;
-        InputDimension = inputDimension;
+        InputDimension = network.InputDimension;
         BatchSize = batchSize;
         NoiseSeed = noiseSeed;
         Outputs = outputs;
@@ -50,13 +53,29 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     public bool IsRowToRowMapper => true;
 
     /// <summary>The input schema plus the added columns; throws if the input column is missing or of the wrong type or size.</summary>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => BatchedMapping.OutputSchema(inputSchema, this);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        _ = Network;
+        return BatchedMapping.OutputSchema(inputSchema, this);
+    }
 
     /// <summary>A lazy view that streams <paramref name="input"/> through the network in batches of <see cref="BatchSize"/> rows.</summary>
-    public IDataView Transform(IDataView input) => new BatchedMappingDataView(input, this);
+    public IDataView Transform(IDataView input)
+    {
+        _ = Network;
+        return new BatchedMappingDataView(input, this);
+    }
 
-    /// <summary>Row-at-a-time mapping for <c>PredictionEngine</c>.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, this);
+    /// <summary>
+    /// Row-at-a-time mapping for <c>PredictionEngine</c>. The mapper holds a reference to the network, given back when the
+    /// engine disposes this transformer, so engines can be created and disposed freely while the model stays usable.
+    /// </summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        var mapper = new BatchedRowMapper(inputSchema, this);
+        network.Lease();
+        return mapper;
+    }
 
     void IBatchMapper.Map(Tensor input, Tensor?[] outputs, Generator noise)
     {
@@ -66,18 +85,18 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
 
     private protected abstract void Map(Tensor input, Tensor?[] outputs, Generator noise);
 
-    /// <summary>The trained network the transformer runs.</summary>
-    private protected abstract IReconstructionModel Network { get; }
+    /// <summary>The trained network the transformer runs; throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
+    private protected IReconstructionModel Network => network.Value;
 
-    private protected abstract VersionInfo VersionInfo { get; }
+    private protected abstract ModelFormat Format { get; }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        var network = ReconstructionNetworks.Serialize(Network); // everything that can fail happens before the model stream is touched
-        ModelPersistence.Save(ctx, VersionInfo, WriteHeader, network);
+        var bytes = ReconstructionNetworks.Serialize(Network); // everything that can fail happens before the model stream is touched
+        ModelPersistence.Save(ctx, Format, WriteHeader, bytes);
     }
 
-    // Binary format (version 1), after ML.NET's version header:
+    // Header (formats 1 and 2; in format 2 it is one checksummed block, see ModelPersistence):
     //   string inputColumn; int inputDimension; int batchSize; int noiseSeed;
     //   int outputCount; outputCount × (int role; string name);
     //   int slotNameCount (-1 = none); slotNameCount × string;
@@ -102,23 +121,46 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     private protected sealed record SavedHeader(string InputColumnName, int InputDimension, int BatchSize, int NoiseSeed,
         (NetworkOutputRole Role, string Name)[] Outputs, string[]? InputSlotNames);
 
+    /// <summary>Reads the shared header, checking every count it holds.</summary>
     private protected static SavedHeader ReadHeader(BinaryReader r)
     {
         string input = r.ReadString();
-        int dimension = r.ReadInt32(), batchSize = r.ReadInt32(), seed = r.ReadInt32();
-        int count = r.ReadInt32();
-        if (dimension <= 0 || batchSize <= 0 || count < 1 || count > 16) throw new InvalidDataException("The saved transformer header is corrupt.");
+        int dimension = ModelPersistence.ReadCount(r, "the input dimension", 1, int.MaxValue);
+        int batchSize = ModelPersistence.ReadCount(r, "the transform batch size", 1, Limits.MaxTransformBatchSize);
+        int seed = r.ReadInt32();
+        int count = ModelPersistence.ReadCount(r, "the output column count", 1, Limits.MaxOutputColumns);
         var outputs = new (NetworkOutputRole, string)[count];
-        for (int i = 0; i < count; i++)
-        {
-            var role = (NetworkOutputRole)r.ReadInt32();
-            if (!Enum.IsDefined(role)) throw new InvalidDataException($"The saved transformer header names an unknown output kind {(int)role}.");
-            outputs[i] = (role, r.ReadString());
-        }
+        for (int i = 0; i < count; i++) outputs[i] = (ModelPersistence.ReadEnum<NetworkOutputRole>(r, "output kind"), r.ReadString());
         int slotCount = r.ReadInt32();
-        if (slotCount != -1 && slotCount != dimension) throw new InvalidDataException("The saved transformer header is corrupt (slot names).");
+        if (slotCount != -1 && slotCount != dimension) throw new InvalidDataException("The saved model is corrupt: its slot names do not match its input dimension.");
         string[]? slots = slotCount < 0 ? null : Enumerable.Range(0, slotCount).Select(_ => r.ReadString()).ToArray();
         return new SavedHeader(input, dimension, batchSize, seed, outputs, slots);
+    }
+
+    /// <summary>Throws unless every output of <paramref name="header"/> is one of <paramref name="roles"/>.</summary>
+    private protected static void RequireRoles(SavedHeader header, params NetworkOutputRole[] roles)
+    {
+        foreach (var (role, name) in header.Outputs)
+            if (!roles.Contains(role)) throw new InvalidDataException($"The saved model is corrupt: this transformer cannot produce a {role} column ('{name}').");
+    }
+
+    /// <summary>
+    /// Builds a loaded transformer around <paramref name="network"/> once the <paramref name="header"/> matches it; the
+    /// network is released if anything turns out corrupt.
+    /// </summary>
+    private protected static T LoadWith<T>(SavedHeader header, IReconstructionModel network, Func<IReconstructionModel, T> build)
+    {
+        try
+        {
+            if (header.InputDimension != network.InputDimension)
+                throw new InvalidDataException($"The saved model is corrupt: its network expects {network.InputDimension} inputs but its header says {header.InputDimension}.");
+            return build(network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Builds the output column descriptions: latent columns get slot names Latent0…, reconstructions the input's.</summary>
@@ -141,16 +183,10 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     private protected static Tensor MeanSquaredError(Tensor input, Tensor reconstruction) =>
         (input - reconstruction).square().mean(new long[] { 1 }, keepdim: true);
 
-    /// <summary>Releases the network.</summary>
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Releases the network.</summary>
-    protected virtual void Dispose(bool disposing)
-    {
-        if (disposing) ((IDisposable)Network).Dispose();
-    }
+    /// <summary>
+    /// Gives back the creator's reference to the network. The network's native memory is released once this transformer
+    /// and every <c>PredictionEngine</c> created from it are disposed (an engine disposes the transformer it was made from,
+    /// which gives back only that engine's reference); after that every use throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose() => network.Release();
 }

@@ -9,6 +9,8 @@ if (args.Length < 5 || args.Length > 7)
     Console.Error.WriteLine("usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt> [inputColumn] [labelColumn]");
     return 2;
 }
+// GENMODELS_PROBE_PAD=n allocates n bytes first, moving where the process's later managed objects land.
+var padding = new byte[int.Parse(Environment.GetEnvironmentVariable("GENMODELS_PROBE_PAD") ?? "0")];
 var ml = new MLContext(seed: 0);
 var model = ml.Model.Load(args[0], out _);
 int dimension = int.Parse(args[2]);
@@ -55,5 +57,6 @@ using (var cursor = output.GetRowCursor(new[] { column }))
     }
 }
 File.WriteAllLines(args[4], lines);
+GC.KeepAlive(padding);
 Console.WriteLine($"GenModels assembly loaded by ML.NET: {AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "GenModels.MLNet")}");
 return 0;

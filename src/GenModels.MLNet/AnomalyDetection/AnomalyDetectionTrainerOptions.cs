@@ -24,8 +24,13 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
     public double Contamination = Defaults.Contamination;
     /// <summary>An explicit score threshold; when set, <see cref="Contamination"/> is not used.</summary>
     public float? Threshold;
-    /// <summary>Posterior samples per row for the ELBO (averaged) and log-likelihood (importance-weighted) scores.</summary>
+    /// <summary>Posterior samples per row for the ELBO (averaged) and log-likelihood (importance-weighted) scores (1 to 10,000).</summary>
     public int ScoreSamples = Defaults.ScoreSamples;
+    /// <summary>
+    /// When true (the default), a row with a NaN or infinite feature is scored +∞ and predicted an anomaly: a broken record
+    /// is not "normal". False keeps the behaviour of ML.NET's <c>RandomizedPca</c>: a NaN score and a false predicted label.
+    /// </summary>
+    public bool NonFiniteRowsAreAnomalies = true;
 
     /// <summary>How rows are scored.</summary>
     public abstract AnomalyScoreKind ScoreKind { get; set; }
@@ -44,7 +49,6 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
             throw new ArgumentOutOfRangeException(nameof(Contamination), Contamination, "Contamination must be in (0, 0.5]: the share of training rows expected to be anomalies.");
         if (Threshold is { } t && !float.IsFinite(t))
             throw new ArgumentOutOfRangeException(nameof(Threshold), t, "The threshold must be a finite number.");
-        if (ScoreSamples < 1)
-            throw new ArgumentOutOfRangeException(nameof(ScoreSamples), ScoreSamples, "At least one sample (k ≥ 1) is needed.");
+        Limits.CheckSamples(ScoreSamples, nameof(ScoreSamples));
     }
 }

@@ -75,9 +75,9 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
     private protected AnomalyDetectionTrainerBase(IHostEnvironment env, TOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         Env = env;
-        TrainerOptions = options;
+        TrainerOptions = options.Snapshot();
+        TrainerOptions.Validate();
     }
 
     private protected IHostEnvironment Env { get; }
@@ -89,7 +89,7 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
     /// <summary>Adds Score and PredictedLabel; throws if the feature column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.OutputShape(inputSchema, TrainerOptions.FeatureColumnName,
-            [SchemaShapes.SingleScalar(TrainerOptions.ScoreColumnName), SchemaShapes.BooleanScalar(TrainerOptions.PredictedLabelColumnName)]);
+            [SchemaShapes.AnomalyScore(TrainerOptions.ScoreColumnName), SchemaShapes.AnomalyPredictedLabel(TrainerOptions.PredictedLabelColumnName)]);
 
     /// <summary>Trains on every row of <paramref name="input"/> (mostly normal rows) and sets the threshold.</summary>
     public GenerativeAnomalyDetectionTransformer Fit(IDataView input)
@@ -99,7 +99,8 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
         var (model, result) = Train(data);
         float threshold = options.Threshold ?? ContaminationThreshold(model, data, options);
         return new GenerativeAnomalyDetectionTransformer(model, options.FeatureColumnName, options.TransformBatchSize, data.Seed,
-            options.ScoreColumnName, options.PredictedLabelColumnName, options.ScoreKind, options.ScoreSamples, threshold, data.SlotNames, result);
+            options.ScoreColumnName, options.PredictedLabelColumnName, options.ScoreKind, options.ScoreSamples, threshold,
+            options.NonFiniteRowsAreAnomalies, data.SlotNames, result);
     }
 
     /// <summary>The training scores' (1 − contamination) quantile: about that share of training rows scores above it.</summary>

@@ -23,29 +23,35 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
 
     internal GenerativeAnomalyDetectionTransformer(IReconstructionModel network, string featureColumnName, int batchSize, int noiseSeed,
         string scoreColumnName, string predictedLabelColumnName, AnomalyScoreKind scoreKind, int scoreSamples, float threshold,
-        string[]? inputSlotNames, TrainingResult? training)
-        : base(featureColumnName, network.InputDimension, batchSize, noiseSeed,
+        bool nonFiniteRowsAreAnomalies, string[]? inputSlotNames, TrainingResult? training)
+        : base(network, featureColumnName, batchSize, noiseSeed,
             DescribeOutputs([(NetworkOutputRole.Score, scoreColumnName), (NetworkOutputRole.PredictedLabel, predictedLabelColumnName)],
                 network.InputDimension, network.LatentDimension, inputSlotNames), inputSlotNames)
     {
         if (!AnomalyScores.Supports(network, scoreKind))
             throw new ArgumentOutOfRangeException(nameof(scoreKind), scoreKind, $"A {network.GetType().Name} cannot produce the {scoreKind} score.");
         if (!float.IsFinite(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
-        NetworkModel = network;
+        Limits.CheckSamples(scoreSamples, nameof(scoreSamples));
         ScoreKind = scoreKind;
         ScoreSamples = scoreSamples;
         Threshold = threshold;
+        NonFiniteRowsAreAnomalies = nonFiniteRowsAreAnomalies;
         Training = training;
     }
 
     /// <summary>The trained network: a <c>VariationalAutoencoder</c> or an <c>Autoencoder</c> from GenModels.Torch.</summary>
-    public IReconstructionModel NetworkModel { get; }
+    public IReconstructionModel NetworkModel => Network;
     /// <summary>How rows are scored.</summary>
     public AnomalyScoreKind ScoreKind { get; }
     /// <summary>Posterior samples per row for the sampled scores.</summary>
     public int ScoreSamples { get; }
     /// <summary>Rows whose score is above this are predicted anomalies.</summary>
     public float Threshold { get; }
+    /// <summary>
+    /// True when a row with a NaN or infinite feature gets the score +∞ and is predicted an anomaly (the default); false
+    /// keeps ML.NET's <c>RandomizedPca</c> behaviour, a NaN score and a "normal" label.
+    /// </summary>
+    public bool NonFiniteRowsAreAnomalies { get; }
     /// <summary>Loss history of the training run; null for a loaded model or a changed threshold.</summary>
     public TrainingResult? Training { get; }
     /// <summary>The score column's name.</summary>
@@ -53,47 +59,49 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
     /// <summary>The predicted-label column's name.</summary>
     public string PredictedLabelColumnName => Outputs[1].Name;
 
-    private protected override IReconstructionModel Network => NetworkModel;
-
     /// <summary>A copy of this detector (with its own copy of the network) that flags scores above <paramref name="threshold"/>.</summary>
     public GenerativeAnomalyDetectionTransformer WithThreshold(float threshold) =>
-        new(ReconstructionNetworks.Clone(NetworkModel), InputColumnName, BatchSize, NoiseSeed, ScoreColumnName, PredictedLabelColumnName,
-            ScoreKind, ScoreSamples, threshold, InputSlotNames, null);
+        new(ReconstructionNetworks.Clone(Network), InputColumnName, BatchSize, NoiseSeed, ScoreColumnName, PredictedLabelColumnName,
+            ScoreKind, ScoreSamples, threshold, NonFiniteRowsAreAnomalies, InputSlotNames, null);
 
     private protected override void Map(Tensor input, Tensor?[] outputs, Generator noise)
     {
-        var scores = AnomalyScores.Compute(NetworkModel, input, ScoreKind, ScoreSamples, noise).unsqueeze(1);
+        var scores = AnomalyScores.Compute(Network, input, ScoreKind, ScoreSamples, noise).unsqueeze(1);
+        if (NonFiniteRowsAreAnomalies) scores = scores.masked_fill(input.isfinite().logical_not().any(1, keepdim: true), float.PositiveInfinity);
         outputs[0]?.copy_(scores);
         outputs[1]?.copy_(scores.gt(Threshold).to_type(ScalarType.Float32));
     }
 
-    // Settings after the shared header (version 0x00010001): string networkKind; int scoreKind; int scoreSamples; float threshold.
+    // Settings after the shared header:
+    //   format 1: string networkKind; int scoreKind; int scoreSamples; float threshold;
+    //   format 2: the same, then bool nonFiniteRowsAreAnomalies (format-1 models load with the default, true).
     private protected override void WriteSettings(BinaryWriter writer)
     {
-        writer.Write(ReconstructionNetworks.KindOf(NetworkModel));
+        writer.Write(ReconstructionNetworks.KindOf(Network));
         writer.Write((int)ScoreKind);
         writer.Write(ScoreSamples);
         writer.Write(Threshold);
+        writer.Write(NonFiniteRowsAreAnomalies);
     }
 
-    private static VersionInfo GetVersionInfo() =>
-        ModelPersistence.Version("GMANOMLY", LoaderSignature, 0x00010001, typeof(GenerativeAnomalyDetectionTransformer));
+    private static readonly ModelFormat SavedFormat = new("GMANOMLY", LoaderSignature, typeof(GenerativeAnomalyDetectionTransformer));
 
-    private protected override VersionInfo VersionInfo => GetVersionInfo();
+    private protected override ModelFormat Format => SavedFormat;
 
     // Called by ML.NET's model loader (SignatureLoadModel).
     private static GenerativeAnomalyDetectionTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>
-        ModelPersistence.Load(ctx, GetVersionInfo(), (reader, network) =>
+        ModelPersistence.Load(ctx, SavedFormat, (reader, network, format) =>
         {
             var header = ReadHeader(reader);
             string kind = reader.ReadString();
-            var scoreKind = (AnomalyScoreKind)reader.ReadInt32();
-            int samples = reader.ReadInt32();
+            var scoreKind = ModelPersistence.ReadEnum<AnomalyScoreKind>(reader, "score kind");
+            int samples = ModelPersistence.ReadCount(reader, "the score sample count", 1, Limits.MaxSamples);
             float threshold = reader.ReadSingle();
-            if (!Enum.IsDefined(scoreKind) || samples < 1 || header.Outputs.Length != 2)
-                throw new InvalidDataException("The saved anomaly detector's settings are corrupt.");
-            var model = ReconstructionNetworks.Deserialize(kind, network);
-            return new GenerativeAnomalyDetectionTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed,
-                header.Outputs[0].Name, header.Outputs[1].Name, scoreKind, samples, threshold, header.InputSlotNames, null);
+            bool nonFinite = format < ModelFormat.Version2 || reader.ReadBoolean();
+            if (header.Outputs.Length != 2 || header.Outputs[0].Role != NetworkOutputRole.Score || header.Outputs[1].Role != NetworkOutputRole.PredictedLabel)
+                throw new InvalidDataException("The saved anomaly detector is corrupt: its output columns are not Score and PredictedLabel.");
+            return LoadWith(header, ReconstructionNetworks.Deserialize(kind, network), model =>
+                new GenerativeAnomalyDetectionTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed,
+                    header.Outputs[0].Name, header.Outputs[1].Name, scoreKind, samples, threshold, nonFinite, header.InputSlotNames, null));
         });
 }

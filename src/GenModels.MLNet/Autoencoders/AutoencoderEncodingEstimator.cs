@@ -23,9 +23,9 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
     internal AutoencoderEncodingEstimator(IHostEnvironment env, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         this.env = env;
-        this.options = options;
+        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
+        this.options.Validate();
     }
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>

@@ -22,15 +22,14 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
 
     internal AutoencoderEncodingTransformer(Autoencoder model, string inputColumnName, int batchSize, int noiseSeed,
         IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training)
-        : base(inputColumnName, model.InputDimension, batchSize, noiseSeed,
+        : base(model, inputColumnName, batchSize, noiseSeed,
             DescribeOutputs(outputs, model.InputDimension, model.LatentDimension, inputSlotNames), inputSlotNames)
     {
-        Model = model;
         Training = training;
     }
 
     /// <summary>The trained network (GenModels.Torch).</summary>
-    public Autoencoder Model { get; }
+    public Autoencoder Model => (Autoencoder)Network;
 
     /// <summary>Loss history of the training run; null for a loaded model.</summary>
     public TrainingResult? Training { get; }
@@ -55,22 +54,21 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
         }
     }
 
-    private protected override IReconstructionModel Network => Model;
+    private static readonly ModelFormat SavedFormat = new("GMAEENC ", LoaderSignature, typeof(AutoencoderEncodingTransformer));
 
-    private static VersionInfo GetVersionInfo() =>
-        ModelPersistence.Version("GMAEENC ", LoaderSignature, 0x00010001, typeof(AutoencoderEncodingTransformer));
-
-    private protected override VersionInfo VersionInfo => GetVersionInfo();
+    private protected override ModelFormat Format => SavedFormat;
 
     // Called by ML.NET's model loader (SignatureLoadModel).
     private static AutoencoderEncodingTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>
-        ModelPersistence.Load(ctx, GetVersionInfo(), (reader, network) =>
+        ModelPersistence.Load(ctx, SavedFormat, (reader, network, _) =>
         {
             var header = ReadHeader(reader);
-            var model = (Autoencoder)ReconstructionNetworks.Deserialize(ReconstructionNetworks.AutoencoderKind, network);
-            if (model.InputDimension != header.InputDimension)
-                throw new InvalidDataException($"The saved autoencoder expects {model.InputDimension} inputs but its header says {header.InputDimension}.");
-            return new AutoencoderEncodingTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed, header.Outputs, header.InputSlotNames, null);
+            RequireRoles(header, NetworkOutputRole.Latent, NetworkOutputRole.Reconstruction, NetworkOutputRole.ReconstructionError);
+            return LoadWith(header, ReconstructionNetworks.Deserialize(ReconstructionNetworks.AutoencoderKind, network), model =>
+            {
+                return new AutoencoderEncodingTransformer((Autoencoder)model, header.InputColumnName, header.BatchSize, header.NoiseSeed,
+                    header.Outputs, header.InputSlotNames, null);
+            });
         });
 
 }

@@ -1,3 +1,4 @@
+using GenModels.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -99,6 +100,11 @@ internal static class BatchedMapping
                 ab.AddSlotNames(names.Length, getter);
                 annotations = ab.ToAnnotations();
             }
+            // An anomaly detector's columns carry the annotations ML.NET's evaluators and tools look for.
+            else if (output.Role == NetworkOutputRole.Score)
+                annotations = MLNetInternals.AnomalyScoreAnnotations(input, MLNetInternals.ScoreValueKind);
+            else if (output.Role == NetworkOutputRole.PredictedLabel)
+                annotations = MLNetInternals.AnomalyScoreAnnotations(input, MLNetInternals.PredictedLabelValueKind);
             builder.AddColumn(output.Name, output.Type, annotations);
         }
         return builder.ToSchema();
@@ -112,11 +118,12 @@ internal static class BatchedMapping
         string role = "input", string paramName = "inputSchema")
     {
         var column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn(paramName, role, columnName);
-        bool ok = column.Type is VectorDataViewType { ItemType: NumberDataViewType n } v && n == NumberDataViewType.Single && v.IsKnownSize
-            && (dimension is null || v.Size == dimension);
-        if (!ok)
-            throw Errors.SchemaMismatch(paramName, role, columnName,
-                dimension is null ? "a known-size vector of Single" : $"Vector<Single, {dimension}>", Errors.Describe(column.Type));
+        bool singleVector = column.Type is VectorDataViewType { ItemType: NumberDataViewType n } v && n == NumberDataViewType.Single && v.IsKnownSize;
+        string expected = dimension is null ? "a known-size vector of Single" : $"Vector<Single, {dimension}>";
+        if (!singleVector)
+            throw Errors.SchemaMismatch(paramName, role, columnName, expected, SchemaShapes.Describe(SchemaShapes.ShapeOf(column)));
+        if (dimension is not null && ((VectorDataViewType)column.Type).Size != dimension)
+            throw Errors.SchemaMismatch(paramName, role, columnName, expected, Errors.Describe(column.Type));
         return column;
     }
 

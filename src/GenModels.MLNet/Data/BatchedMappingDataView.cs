@@ -63,17 +63,16 @@ internal sealed class BatchedMappingDataView : IDataView
 
     private sealed class Cursor : DataViewRowCursor
     {
+        // Rows allocated for at first when the row count is unknown; buffers grow with what is read, up to the batch size.
+        private const int InitialRows = 64;
         private readonly BatchedMappingDataView parent;
         private readonly DataViewRowCursor upstream;
-        private readonly int batchSize, dimension, inputCount;
+        private readonly int batchSize, inputCount;
         private readonly IRowInputReader inputReader;
         private readonly Dictionary<int, ColumnCache> caches = new();
         private readonly ValueGetter<DataViewRowId> upstreamId;
-        private readonly DataViewRowId[] ids;
-        private readonly float[] inputBuffer;
-        private readonly Tensor inputTensor;
-        private readonly float[]?[] outputBuffers;
-        private readonly Tensor?[] outputTensors;
+        private DataViewRowId[] ids;
+        private readonly BatchBuffers buffers;
         private readonly Generator noise;
         private int rowsInBatch, indexInBatch = -1;
         private long position = -1;
@@ -84,26 +83,16 @@ internal sealed class BatchedMappingDataView : IDataView
             this.upstream = upstream;
             var mapper = parent.mapper;
             batchSize = mapper.BatchSize;
-            dimension = mapper.InputWidth;
             inputCount = parent.source.Schema.Count;
+            long? rows = parent.source.GetRowCount();
+            int initialRows = (int)Math.Min(batchSize, rows is { } known ? Math.Max(known, 1) : InitialRows);
             inputReader = mapper.CreateInputReader(upstream);
             foreach (var column in parent.source.Schema.Where(c => needed.Contains(c.Index)))
-                caches[column.Index] = ColumnCache.Create(upstream, column, batchSize);
+                caches[column.Index] = ColumnCache.Create(upstream, column, initialRows);
             upstreamId = upstream.GetIdGetter();
             noise = new Generator((ulong)mapper.NoiseSeed);
-            ids = new DataViewRowId[batchSize];
-            // Reused buffers, pinned once and wrapped as tensors: no per-batch tensor construction from managed arrays.
-            inputBuffer = new float[batchSize * dimension];
-            inputTensor = TorchSharp.torch.from_array(inputBuffer).view(batchSize, dimension);
-            outputBuffers = new float[]?[activeOutputs.Length];
-            outputTensors = new Tensor?[activeOutputs.Length];
-            for (int i = 0; i < activeOutputs.Length; i++)
-            {
-                if (!activeOutputs[i]) continue;
-                int width = mapper.Outputs[i].Width;
-                outputBuffers[i] = new float[batchSize * width];
-                outputTensors[i] = TorchSharp.torch.from_array(outputBuffers[i]!).view(batchSize, width);
-            }
+            ids = new DataViewRowId[initialRows];
+            buffers = new BatchBuffers(mapper, activeOutputs, initialRows, batchSize);
         }
 
         public override DataViewSchema Schema => parent.Schema;
@@ -126,22 +115,21 @@ internal sealed class BatchedMappingDataView : IDataView
             int n = 0;
             while (n < batchSize && upstream.MoveNext())
             {
-                inputReader.Read(inputBuffer.AsSpan(n * dimension, dimension));
+                if (n == buffers.Capacity) buffers.EnsureCapacity(n + 1);
+                if (n == ids.Length) Array.Resize(ref ids, buffers.Capacity);
+                inputReader.Read(buffers.InputRow(n));
                 foreach (var cache in caches.Values) cache.Store(n);
                 upstreamId(ref ids[n]);
                 n++;
             }
             rowsInBatch = n;
             if (n == 0) return false;
-            using var scope = NewDisposeScope();
-            var views = new Tensor?[outputTensors.Length];
-            for (int i = 0; i < views.Length; i++) views[i] = outputTensors[i]?.narrow(0, 0, n);
-            parent.mapper.Map(inputTensor.narrow(0, 0, n), views, noise);
+            buffers.Run(n, noise);
             return true;
         }
 
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < inputCount ? caches.ContainsKey(column.Index) : outputTensors[column.Index - inputCount] is not null;
+            column.Index < inputCount ? caches.ContainsKey(column.Index) : buffers.Results[column.Index - inputCount] is not null;
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
@@ -152,8 +140,8 @@ internal sealed class BatchedMappingDataView : IDataView
                 return cache.GetGetter<TValue>(() => indexInBatch);
             }
             int output = column.Index - inputCount;
-            var buffer = outputBuffers[output] ?? throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
-            return parent.mapper.Outputs[output].Getter<TValue>(() => buffer, () => indexInBatch);
+            if (buffers.Results[output] is null) throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
+            return parent.mapper.Outputs[output].Getter<TValue>(() => buffers.Results[output]!, () => indexInBatch);
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = ids[indexInBatch];
@@ -163,9 +151,8 @@ internal sealed class BatchedMappingDataView : IDataView
             if (disposing)
             {
                 upstream.Dispose();
-                inputTensor.Dispose();
+                buffers.Dispose();
                 noise.Dispose();
-                foreach (var t in outputTensors) t?.Dispose();
             }
             base.Dispose(disposing);
         }
@@ -178,6 +165,7 @@ internal abstract class ColumnCache
     public abstract void Store(int slot);
     public abstract ValueGetter<TValue> GetGetter<TValue>(Func<int> slot);
 
+    /// <summary>A cache for <paramref name="column"/> with room for <paramref name="capacity"/> rows at first; it grows as rows are stored.</summary>
     public static ColumnCache Create(DataViewRow row, DataViewSchema.Column column, int capacity)
     {
         var type = column.Type is VectorDataViewType v
@@ -190,8 +178,12 @@ internal abstract class ColumnCache
 internal sealed class ScalarColumnCache<T>(DataViewRow row, DataViewSchema.Column column, int capacity) : ColumnCache
 {
     private readonly ValueGetter<T> getter = row.GetGetter<T>(column);
-    private readonly T[] values = new T[capacity];
-    public override void Store(int slot) => getter(ref values[slot]);
+    private T[] values = new T[capacity];
+    public override void Store(int slot)
+    {
+        if (slot >= values.Length) Array.Resize(ref values, Math.Max(slot + 1, 2 * values.Length));
+        getter(ref values[slot]);
+    }
     public override ValueGetter<TValue> GetGetter<TValue>(Func<int> slot)
     {
         ValueGetter<T> g = (ref T value) => value = values[slot()];
@@ -202,11 +194,12 @@ internal sealed class ScalarColumnCache<T>(DataViewRow row, DataViewSchema.Colum
 internal sealed class VectorColumnCache<T>(DataViewRow row, DataViewSchema.Column column, int capacity) : ColumnCache
 {
     private readonly ValueGetter<VBuffer<T>> getter = row.GetGetter<VBuffer<T>>(column);
-    private readonly VBuffer<T>[] values = new VBuffer<T>[capacity];
+    private VBuffer<T>[] values = new VBuffer<T>[capacity];
     private VBuffer<T> scratch;
     // Upstream getters may hand out their own buffers, so each row is copied into storage that this cache owns.
     public override void Store(int slot)
     {
+        if (slot >= values.Length) Array.Resize(ref values, Math.Max(slot + 1, 2 * values.Length));
         getter(ref scratch);
         scratch.CopyTo(ref values[slot]);
     }

@@ -40,9 +40,10 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
         private readonly DataViewRow input;
         private readonly HashSet<int> active;
         private readonly IRowInputReader? inputReader;
-        private readonly float[] inputBuffer;
-        private readonly float[][] outputs;
+        private readonly BatchBuffers? buffers;
+        private readonly Generator noise;
         private long computedAt = -1;
+        private int computedBy, threadsInside, collisions;
 
         public Row(BatchedRowMapper parent, DataViewRow input, HashSet<int> active)
         {
@@ -50,10 +51,14 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             this.input = input;
             this.active = active;
             var mapper = parent.mapper;
-            if (active.Any(i => i >= parent.InputSchema.Count))
+            int inputCount = parent.InputSchema.Count;
+            var activeOutputs = mapper.Outputs.Select((_, i) => active.Contains(inputCount + i)).ToArray();
+            if (activeOutputs.Any(a => a))
+            {
                 inputReader = mapper.CreateInputReader(input);
-            inputBuffer = new float[mapper.InputWidth];
-            outputs = mapper.Outputs.Select(o => new float[o.Width]).ToArray();
+                buffers = new BatchBuffers(mapper, activeOutputs, 1, 1);
+            }
+            noise = new Generator((ulong)mapper.NoiseSeed);
         }
 
         public override DataViewSchema Schema => parent.OutputSchema;
@@ -67,20 +72,59 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             int inputCount = parent.InputSchema.Count;
             if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
             int o = column.Index - inputCount;
-            return parent.mapper.Outputs[o].Getter<TValue>(() => { Compute(); return outputs[o]; }, () => 0);
+            if (buffers?.Results[o] is not { } result) throw new InvalidOperationException($"Column '{column.Name}' was not requested from this row.");
+            var getter = parent.mapper.Outputs[o].Getter<TValue>(() => result, () => 0);
+            return (ref TValue value) =>
+            {
+                // A PredictionEngine is not thread-safe (ML.NET's rule): threads sharing one would read each other's rows.
+                // Overlapping calls, and a row computed by one thread being read by another, are refused instead of
+                // answered with another request's values. Handing an engine from thread to thread between calls is fine.
+                if (Interlocked.Increment(ref threadsInside) != 1)
+                {
+                    Interlocked.Increment(ref collisions);
+                    Interlocked.Decrement(ref threadsInside);
+                    throw ConcurrentUse();
+                }
+                try
+                {
+                    int collisionsBefore = Volatile.Read(ref collisions);
+                    int thread = Environment.CurrentManagedThreadId;
+                    long position = input.Position;
+                    if (computedAt != position || position < 0)
+                    {
+                        inputReader!.Read(buffers.InputRow(0));
+                        noise.manual_seed(parent.mapper.NoiseSeed); // every row starts from the same noise, as in a fresh pass
+                        buffers.Run(1, noise);
+                        computedAt = position;
+                        computedBy = thread;
+                    }
+                    else if (computedBy != thread) throw ConcurrentUse();
+                    getter(ref value);
+                    if (input.Position != position || Volatile.Read(ref collisions) != collisionsBefore)
+                    {
+                        computedAt = -1;
+                        throw ConcurrentUse();
+                    }
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref threadsInside);
+                }
+            };
         }
 
-        private void Compute()
+        protected override void Dispose(bool disposing)
         {
-            if (computedAt == input.Position && computedAt >= 0) return;
-            int dimension = parent.mapper.InputWidth;
-            inputReader!.Read(inputBuffer);
-            using var scope = NewDisposeScope();
-            using var noise = new Generator((ulong)parent.mapper.NoiseSeed);
-            var x = TorchSharp.torch.from_array(inputBuffer).view(1, dimension);
-            var targets = outputs.Select((buffer, i) => (Tensor?)TorchSharp.torch.from_array(buffer).view(1, parent.mapper.Outputs[i].Width)).ToArray();
-            parent.mapper.Map(x, targets, noise);
-            computedAt = input.Position;
+            if (disposing)
+            {
+                buffers?.Dispose();
+                noise.Dispose();
+            }
+            base.Dispose(disposing);
         }
+
+        private static InvalidOperationException ConcurrentUse() => new(
+            "This prediction engine was used by several threads at once. A PredictionEngine is not thread-safe: create one per " +
+            "thread or per request (the model itself can be shared), or guard the engine with a lock.");
     }
 }

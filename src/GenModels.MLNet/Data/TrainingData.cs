@@ -6,6 +6,9 @@ namespace GenModels.MLNet.Data;
 /// <summary>Reads and checks the training rows of a vector column.</summary>
 internal static class TrainingData
 {
+    /// <summary>Bytes the training-row buffer starts with.</summary>
+    private const long InitialReadBytes = 4 << 20;
+
     /// <summary>The column must exist and be a known-size vector of Single; returns its length.</summary>
     public static int CheckVectorColumn(DataViewSchema schema, string columnName) =>
         ((VectorDataViewType)BatchedMapping.CheckVectorInput(schema, columnName, null, paramName: "input").Type).Size;
@@ -29,7 +32,12 @@ internal static class TrainingData
     {
         var column = data.Schema[columnName];
         int width = dimension + (extra?.Width ?? 0);
-        var buffer = new float[Math.Max(width, 1) * 1024];
+        // Room for the first rows is sized in bytes (a few MB, at least one row), then doubled as rows arrive: a very wide
+        // column does not allocate a thousand rows up front, and sizes are computed in 64 bits.
+        long maxRows = Array.MaxLength / width;
+        if (maxRows < 1) throw new InvalidOperationException($"Column '{columnName}' has rows of {width:N0} values, more than one array can hold.");
+        int capacityRows = (int)Math.Clamp(InitialReadBytes / (sizeof(float) * (long)width), 1, Math.Min(1024, maxRows));
+        var buffer = new float[capacityRows * width];
         int rows = 0;
         var columns = new List<DataViewSchema.Column> { column };
         if (extra is not null) columns.AddRange(extra.Columns);
@@ -42,9 +50,13 @@ internal static class TrainingData
             {
                 if ((rows & 1023) == 0) cancellation.ThrowIfCancellationRequested();
                 getter(ref row);
-                if ((long)(rows + 1) * width > Array.MaxLength)
-                    throw new InvalidOperationException($"Column '{columnName}' holds more training values than one array can hold; train on a sample of the rows.");
-                if ((rows + 1) * width > buffer.Length) Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, (long)buffer.Length * 2));
+                if (rows == capacityRows)
+                {
+                    if (rows >= maxRows)
+                        throw new InvalidOperationException($"Column '{columnName}' holds more training values than one array can hold; train on a sample of the rows.");
+                    capacityRows = (int)Math.Min(maxRows, 2L * capacityRows);
+                    Array.Resize(ref buffer, capacityRows * width);
+                }
                 var target = buffer.AsSpan(rows * width, dimension);
                 BatchedMapping.CopyRow(row, target);
                 readExtra?.Invoke(rows, buffer.AsSpan(rows * width + dimension, width - dimension));

@@ -61,6 +61,12 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         internal override string TrainingColumnName => FeatureColumnName;
         private protected override IEnumerable<string?> OutputNames() => [FeatureColumnName];
 
+        private protected override void CopyArrays()
+        {
+            GeneratorHiddenSizes = GeneratorHiddenSizes?.ToArray()!;
+            DiscriminatorHiddenSizes = DiscriminatorHiddenSizes?.ToArray()!;
+        }
+
         internal override void Validate()
         {
             CheckName(FeatureColumnName, nameof(FeatureColumnName));
@@ -92,9 +98,9 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     internal GanEstimator(IHostEnvironment env, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         this.env = env;
-        this.options = options;
+        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
+        this.options.Validate();
     }
 
     /// <summary>

@@ -27,11 +27,13 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
     private readonly string[]? slotNames;
     private readonly GanLabels? labels;
     private readonly NetworkOutputColumn[] outputs;
+    private readonly TransformerNetwork<GenerativeAdversarialNetwork> network;
 
     internal GanTransformer(GenerativeAdversarialNetwork network, string featureColumnName, int[] featureDimensions, string[]? slotNames,
         GanLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, TrainingResult? training)
     {
-        Network = network;
+        Limits.CheckTransformBatchSize(batchSize, nameof(batchSize));
+        this.network = new TransformerNetwork<GenerativeAdversarialNetwork>(network, nameof(GanTransformer));
         FeatureColumnName = featureColumnName;
         this.featureDimensions = featureDimensions;
         this.slotNames = slotNames;
@@ -44,8 +46,8 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
         outputs = [new NetworkOutputColumn(NetworkOutputRole.Generated, featureColumnName, size, false, slotNames, Dimensions: featureDimensions)];
     }
 
-    /// <summary>The trained networks (GenModels.Torch); generation uses the weight-averaged generator.</summary>
-    public GenerativeAdversarialNetwork Network { get; }
+    /// <summary>The trained networks (GenModels.Torch); generation uses the weight-averaged generator. Throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
+    public GenerativeAdversarialNetwork Network => network.Value;
     /// <summary>The generated column: same name, type, size and slot names as the training column.</summary>
     public string FeatureColumnName { get; }
     /// <summary>True when rows are generated per class.</summary>
@@ -72,6 +74,7 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
     /// </summary>
     public IDataView Generate(long rowCount, int seed = 0, string? label = null)
     {
+        _ = Network;
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "The row count must be ≥ 0.");
         int? fixedClass = null;
         if (label is not null)
@@ -114,13 +117,26 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
     public bool IsRowToRowMapper => true;
 
     /// <summary>The input schema plus the generated column; a conditional GAN needs its label column (text or key).</summary>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => BatchedMapping.OutputSchema(inputSchema, this);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        _ = Network;
+        return BatchedMapping.OutputSchema(inputSchema, this);
+    }
 
     /// <summary>One generated row per input row: of the row's requested label (conditional), from the row's noise when the noise column is present.</summary>
-    public IDataView Transform(IDataView input) => new BatchedMappingDataView(input, this);
+    public IDataView Transform(IDataView input)
+    {
+        _ = Network;
+        return new BatchedMappingDataView(input, this);
+    }
 
     /// <summary>Row-at-a-time mapping for <c>PredictionEngine</c>.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, this);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        var mapper = new BatchedRowMapper(inputSchema, this);
+        network.Lease(); // given back when the engine disposes this transformer, see TransformerNetwork
+        return mapper;
+    }
 
     // Network input per row: [class index, 1 if the row brings noise else 0, noise…].
     int IBatchMapper.InputWidth => 2 + NoiseDimension;
@@ -179,10 +195,10 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
     {
         using var stream = new MemoryStream();
         ModelSerializer.Save(stream, NetworkKind, Network.Options, Network); // before anything reaches the model stream
-        ModelPersistence.Save(ctx, GetVersionInfo(), WriteHeader, stream.ToArray());
+        ModelPersistence.Save(ctx, SavedFormat, WriteHeader, stream.ToArray());
     }
 
-    // Binary format (version 0x00010001), after ML.NET's version header:
+    // Header (formats 1 and 2; in format 2 it is one checksummed block, see ModelPersistence):
     //   string featureColumn; int dimensionCount; dimensionCount × int; int slotNameCount (-1 = none); slotNameCount × string;
     //   string labelColumn ("" = unconditional); bool labelIsKey; int classCount; classCount × string;
     //   string noiseColumn; int batchSize; int noiseSeed;
@@ -203,31 +219,49 @@ public sealed class GanTransformer : ITransformer, IBatchMapper, IDisposable
         w.Write(NoiseSeed);
     }
 
-    private static VersionInfo GetVersionInfo() => ModelPersistence.Version("GMGANGEN", LoaderSignature, 0x00010001, typeof(GanTransformer));
+    private static readonly ModelFormat SavedFormat = new("GMGANGEN", LoaderSignature, typeof(GanTransformer));
 
     // Called by ML.NET's model loader (SignatureLoadModel).
     private static GanTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>
-        ModelPersistence.Load(ctx, GetVersionInfo(), (r, network) =>
+        ModelPersistence.Load(ctx, SavedFormat, (r, network, _) =>
         {
             string feature = r.ReadString();
-            int rank = r.ReadInt32();
-            if (rank < 1 || rank > 8) throw new InvalidDataException("The saved GAN header is corrupt (dimensions).");
-            var dims = Enumerable.Range(0, rank).Select(_ => r.ReadInt32()).ToArray();
+            int rank = ModelPersistence.ReadCount(r, "the feature column's rank", 1, Limits.MaxRank);
+            var dims = Enumerable.Range(0, rank).Select(_ => ModelPersistence.ReadCount(r, "a feature dimension", 1, int.MaxValue)).ToArray();
+            long size = dims.Aggregate(1L, (a, d) => a * d);
             int slotCount = r.ReadInt32();
+            if (slotCount != -1 && slotCount != size) throw new InvalidDataException("The saved GAN is corrupt: its slot names do not match its feature size.");
             var slots = slotCount < 0 ? null : Enumerable.Range(0, slotCount).Select(_ => r.ReadString()).ToArray();
             string labelColumn = r.ReadString();
             bool isKey = r.ReadBoolean();
-            int classCount = r.ReadInt32();
-            if (classCount < 0 || classCount > 1_000_000) throw new InvalidDataException("The saved GAN header is corrupt (classes).");
+            int classCount = ModelPersistence.ReadCount(r, "the class count", 0, Limits.MaxClasses);
             var classes = Enumerable.Range(0, classCount).Select(_ => r.ReadString()).ToArray();
             string noiseColumn = r.ReadString();
-            int batchSize = r.ReadInt32(), seed = r.ReadInt32();
-            var gan = ModelSerializer.Load<GanOptions, GenerativeAdversarialNetwork>(new MemoryStream(network), NetworkKind, o => new GenerativeAdversarialNetwork(o));
+            int batchSize = ModelPersistence.ReadCount(r, "the generation batch size", 1, Limits.MaxTransformBatchSize);
+            int seed = r.ReadInt32();
             var labels = labelColumn.Length == 0 ? null : new GanLabels(labelColumn, isKey, classes);
-            if ((labels?.ClassNames.Count ?? 0) != gan.Options.ClassCount) throw new InvalidDataException("The saved GAN's classes do not match its network.");
-            return new GanTransformer(gan, feature, dims, slots, labels, noiseColumn, batchSize, seed, null);
+            var gan = ModelSerializer.Load<GanOptions, GenerativeAdversarialNetwork>(new MemoryStream(network), NetworkKind, o => new GenerativeAdversarialNetwork(o));
+            try
+            {
+                var options = gan.Options;
+                if (options.DataDimension != size)
+                    throw new InvalidDataException($"The saved GAN is corrupt: its network generates {options.DataDimension} values but its header says {size} ({string.Join("×", dims)}).");
+                if (options.ImageShape is { } shape && !shape.SequenceEqual(dims))
+                    throw new InvalidDataException($"The saved GAN is corrupt: its network draws {string.Join("×", shape)} images but its header says {string.Join("×", dims)}.");
+                if ((labels?.ClassNames.Count ?? 0) != options.ClassCount)
+                    throw new InvalidDataException("The saved GAN is corrupt: its classes do not match its network.");
+                return new GanTransformer(gan, feature, dims, slots, labels, noiseColumn, batchSize, seed, null);
+            }
+            catch
+            {
+                gan.Dispose();
+                throw;
+            }
         });
 
-    /// <summary>Releases the networks.</summary>
-    public void Dispose() => Network.Dispose();
+    /// <summary>
+    /// Gives back the creator's reference to the networks. Their native memory is released once this transformer and every
+    /// <c>PredictionEngine</c> created from it are disposed; after that every use throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose() => network.Release();
 }

@@ -20,7 +20,30 @@ internal static class SchemaShapes
     public static SchemaShape.Column SingleScalar(string name) =>
         new(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, isKey: false);
 
-    /// <summary>A Boolean scalar.</summary>
-    public static SchemaShape.Column BooleanScalar(string name) =>
-        new(name, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, isKey: false);
+    /// <summary>An anomaly detector's Single score column, with ML.NET's score-column annotations.</summary>
+    public static SchemaShape.Column AnomalyScore(string name) =>
+        new(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, isKey: false, MLNetInternals.AnomalyScoreAnnotationShape());
+
+    /// <summary>An anomaly detector's Boolean predicted-label column, with ML.NET's score-column annotations.</summary>
+    public static SchemaShape.Column AnomalyPredictedLabel(string name) =>
+        new(name, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, isKey: false, MLNetInternals.AnomalyScoreAnnotationShape());
+
+    /// <summary>
+    /// How a column looks at the schema-shape level ("Double", "Vector&lt;Double&gt;", "Vector&lt;Double&gt; of unknown size"):
+    /// what <c>GetOutputSchema</c> can know, so it and <c>Fit</c> describe a wrong column the same way.
+    /// </summary>
+    public static string Describe(SchemaShape.Column column) => column.Kind switch
+    {
+        SchemaShape.Column.VectorKind.Scalar => column.ItemType.ToString() ?? "unknown",
+        SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
+        _ => $"Vector<{column.ItemType}> of unknown size",
+    };
+
+    /// <summary>The schema shape of one data-view column.</summary>
+    public static SchemaShape.Column ShapeOf(DataViewSchema.Column column)
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(column.Name, column.Type);
+        return SchemaShape.Create(builder.ToSchema()).Single();
+    }
 }

@@ -23,7 +23,7 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
         public string? LogVarianceColumnName;
         /// <summary>If set, a Single column with each row's log-likelihood estimate log p(x) in nats (IWAE bound, <see cref="ImportanceSamples"/> samples).</summary>
         public string? LogLikelihoodColumnName;
-        /// <summary>Importance samples k for <see cref="LogLikelihoodColumnName"/>; more is tighter and slower.</summary>
+        /// <summary>Importance samples k for <see cref="LogLikelihoodColumnName"/> (1 to 10,000); more is tighter and slower.</summary>
         public int ImportanceSamples = 100;
         /// <summary>If set, a column with one code sampled from the posterior (reparameterisation trick), reproducible per pass.</summary>
         public string? SampledLatentColumnName;
@@ -33,8 +33,7 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
             base.Validate();
             if (!(Beta >= 0) || double.IsInfinity(Beta))
                 throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "β must be a finite number ≥ 0 (1 = standard VAE).");
-            if (ImportanceSamples < 1)
-                throw new ArgumentOutOfRangeException(nameof(ImportanceSamples), ImportanceSamples, "At least one importance sample is needed.");
+            Limits.CheckSamples(ImportanceSamples, nameof(ImportanceSamples));
         }
 
         private protected override IEnumerable<string?> OutputNames() => base.OutputNames().Concat([LogVarianceColumnName, SampledLatentColumnName, LogLikelihoodColumnName]);
@@ -46,9 +45,9 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
     internal VaeEncodingEstimator(IHostEnvironment env, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         this.env = env;
-        this.options = options;
+        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
+        this.options.Validate();
     }
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>

@@ -24,12 +24,10 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
 
     internal VaeEncodingTransformer(VariationalAutoencoder model, string inputColumnName, int batchSize, int noiseSeed,
         IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training, int importanceSamples)
-        : base(inputColumnName, model.InputDimension, batchSize, noiseSeed,
+        : base(model, inputColumnName, batchSize, noiseSeed,
             DescribeOutputs(outputs, model.InputDimension, model.LatentDimension, inputSlotNames), inputSlotNames)
     {
-        if (importanceSamples < 1)
-            throw new ArgumentOutOfRangeException(nameof(importanceSamples), importanceSamples, "At least one importance sample is needed.");
-        Model = model;
+        Limits.CheckSamples(importanceSamples, nameof(importanceSamples));
         Training = training;
         ImportanceSamples = importanceSamples;
     }
@@ -38,7 +36,7 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
     public int ImportanceSamples { get; }
 
     /// <summary>The trained network (GenModels.Torch): sample from the prior, decode codes, compute ELBO or IWAE estimates.</summary>
-    public VariationalAutoencoder Model { get; }
+    public VariationalAutoencoder Model => (VariationalAutoencoder)Network;
 
     /// <summary>Loss history of the training run; null for a loaded model.</summary>
     public TrainingResult? Training { get; }
@@ -65,8 +63,6 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
         }
     }
 
-    private protected override IReconstructionModel Network => Model;
-
     /// <summary>
     /// Estimates the density of the rows of <paramref name="data"/> under the model: the mean importance-weighted
     /// log-likelihood (IWAE bound with <paramref name="importanceSamples"/> samples), streamed in batches.
@@ -90,24 +86,26 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
         return new DensityEstimate(rows, InputDimension, sum / rows, importanceSamples);
     }
 
-    // Settings after the shared header (version 0x00010001): int importanceSamples.
+    // Settings after the shared header (formats 1 and 2): int importanceSamples.
     private protected override void WriteSettings(BinaryWriter writer) => writer.Write(ImportanceSamples);
 
-    private static VersionInfo GetVersionInfo() =>
-        ModelPersistence.Version("GMVAEENC", LoaderSignature, 0x00010001, typeof(VaeEncodingTransformer));
+    private static readonly ModelFormat SavedFormat = new("GMVAEENC", LoaderSignature, typeof(VaeEncodingTransformer));
 
-    private protected override VersionInfo VersionInfo => GetVersionInfo();
+    private protected override ModelFormat Format => SavedFormat;
 
     // Called by ML.NET's model loader (SignatureLoadModel).
     private static VaeEncodingTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>
-        ModelPersistence.Load(ctx, GetVersionInfo(), (reader, network) =>
+        ModelPersistence.Load(ctx, SavedFormat, (reader, network, _) =>
         {
             var header = ReadHeader(reader);
-            var model = (VariationalAutoencoder)ReconstructionNetworks.Deserialize(ReconstructionNetworks.VaeKind, network);
-            if (model.InputDimension != header.InputDimension)
-                throw new InvalidDataException($"The saved VAE expects {model.InputDimension} inputs but its header says {header.InputDimension}.");
-            int importanceSamples = reader.ReadInt32();
-            return new VaeEncodingTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed, header.Outputs, header.InputSlotNames, null, importanceSamples);
+            RequireRoles(header, NetworkOutputRole.Latent, NetworkOutputRole.LogVariance, NetworkOutputRole.SampledLatent,
+                NetworkOutputRole.Reconstruction, NetworkOutputRole.ReconstructionError, NetworkOutputRole.LogLikelihood);
+            int importanceSamples = ModelPersistence.ReadCount(reader, "the importance sample count", 1, Limits.MaxSamples);
+            return LoadWith(header, ReconstructionNetworks.Deserialize(ReconstructionNetworks.VaeKind, network), model =>
+            {
+                return new VaeEncodingTransformer((VariationalAutoencoder)model, header.InputColumnName, header.BatchSize, header.NoiseSeed,
+                    header.Outputs, header.InputSlotNames, null, importanceSamples);
+            });
         });
 
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace GenModels.Torch.Networks;
 
 /// <summary>What every encoder/decoder model offers to callers that score or transform rows.</summary>
-public interface IReconstructionModel
+public interface IReconstructionModel : IDisposable
 {
     /// <summary>Length of each input vector.</summary>
     int InputDimension { get; }
