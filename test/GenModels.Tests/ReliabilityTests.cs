@@ -140,6 +140,21 @@ public class ReliabilityTests : IDisposable
     }
 
     [Fact]
+    public void APredictionEngineGivesTheBitsOfABatchedTransformIncludingAPartialLastBatch()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Synthetic.CurvedManifold(50, seed: 15); // batches of 16: the last one holds 2 rows
+        var data = Synthetic.Load(ml, rows);
+        var options = DetectorOptions();
+        options.HiddenSizes = [128, 64];
+        options.TransformBatchSize = 16;
+        var detector = ml.AnomalyDetection.Trainers.Vae(options).Fit(data);
+        var batched = Bits(detector.Transform(data), "Score");
+        using var engine = ml.Model.CreatePredictionEngine<Synthetic.Row, AnomalyPrediction>(detector);
+        Assert.Equal(batched, rows.Select(r => Bits(engine.Predict(r).Score)).ToArray());
+    }
+
+    [Fact]
     public void AFreshProcessGivesTheSameBitsWhereverItsHeapPutsThings()
     {
         var ml = new MLContext(seed: 1);
