@@ -60,6 +60,7 @@ internal static class EstimatorFitting
     public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, TrainingRunOptions options, int dimension,
         TrainingData.ExtraColumns? extraColumns)
     {
+        GenModels.Torch.TorchRuntime.EnsureLoaded(); // the first torch use of a Fit: a clear message if libtorch cannot load
         string columnName = options.TrainingColumnName;
         int seed = options.Seed ?? MLNetInternals.SeedFrom(env, component);
         var (values, rows) = TrainingData.ReadVectors(input, columnName, dimension, options.CancellationToken, extraColumns);

@@ -72,6 +72,7 @@ internal static class ModelPersistence
     public static T Load<T>(ModelLoadContext ctx, ModelFormat format, Func<BinaryReader, byte[], uint, T> read)
     {
         ctx.CheckAtModel(format.VersionInfo);
+        GenModels.Torch.TorchRuntime.EnsureLoaded(); // a loaded model is often a process's first torch use
         uint written = ctx.Header.ModelVerWritten;
         string what = $"saved {format.LoaderSignature} (format 0x{written:x8})";
         try
