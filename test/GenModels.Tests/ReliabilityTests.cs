@@ -140,18 +140,28 @@ public class ReliabilityTests : IDisposable
     }
 
     [Fact]
-    public void APredictionEngineGivesTheBitsOfABatchedTransformIncludingAPartialLastBatch()
+    public void APredictionEngineAgreesWithABatchedTransformToFloatRounding()
     {
+        // libtorch multiplies 1 to 3 rows with other kernels than larger batches: the last bits may differ (README says so).
         var ml = new MLContext(seed: 1);
         var rows = Synthetic.CurvedManifold(50, seed: 15); // batches of 16: the last one holds 2 rows
         var data = Synthetic.Load(ml, rows);
-        var options = DetectorOptions();
+        var options = VaeOptions(batchSize: 16);
         options.HiddenSizes = [128, 64];
-        options.TransformBatchSize = 16;
-        var detector = ml.AnomalyDetection.Trainers.Vae(options).Fit(data);
-        var batched = Bits(detector.Transform(data), "Score");
-        using var engine = ml.Model.CreatePredictionEngine<Synthetic.Row, AnomalyPrediction>(detector);
-        Assert.Equal(batched, rows.Select(r => Bits(engine.Predict(r).Score)).ToArray());
+        options.ReconstructionColumnName = "Reconstruction";
+        var vae = ml.Transforms.VaeEncode(options).Fit(data);
+        var batched = Synthetic.Column(vae.Transform(data), "Reconstruction");
+        using var engine = ml.Model.CreatePredictionEngine<Synthetic.Row, Reconstruction>(vae);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var single = engine.Predict(rows[i]).Values;
+            for (int j = 0; j < single.Length; j++) Assert.Equal(batched[i][j], single[j], 1e-6f);
+        }
+    }
+
+    public sealed class Reconstruction
+    {
+        [ColumnName("Reconstruction"), VectorType(Synthetic.Dimension)] public float[] Values { get; set; } = [];
     }
 
     [Fact]

@@ -8,15 +8,13 @@ namespace GenModels.MLNet.Data;
 /// the batch size). Tensors from libtorch's allocator are 64-byte aligned wherever the process puts its managed objects,
 /// and libtorch's matrix kernels can round the last bit differently for differently aligned inputs: allocating here,
 /// not wrapping managed arrays, is what makes the same rows give the same bits in every pass and every process.
-/// Batches of fewer than <see cref="MinimumRows"/> rows are padded (with copies of their first row) to that size, because
-/// libtorch multiplies 1 to 3 rows with other kernels than larger batches, whose last bits differ: padded, a row gets the
-/// same bits in a <c>PredictionEngine</c>, in a partial last batch and in a full batch.
+/// (libtorch multiplies 1 to 3 rows with other kernels than 4 or more, so a <c>PredictionEngine</c>'s single rows and a
+/// last batch of 1 to 3 rows may differ from a full batch in the last bits. Padding them to 4 rows would remove that, but
+/// measured here it made single-row scoring 30 % slower on an idle machine and 300 times slower under CPU contention,
+/// where libtorch's threads spin on the padded multiplication: not a trade worth making.)
 /// </summary>
 internal sealed class BatchBuffers : IDisposable
 {
-    /// <summary>The fewest rows a network call runs on (measured: from 4 rows on, a row's bits do not depend on the batch size).</summary>
-    public const int MinimumRows = 4;
-
     private readonly IBatchMapper mapper;
     private readonly bool[] active;
     private readonly int maxRows;
@@ -31,8 +29,8 @@ internal sealed class BatchBuffers : IDisposable
     {
         this.mapper = mapper;
         this.active = active;
-        this.maxRows = Math.Max(maxRows, MinimumRows);
-        Capacity = Math.Clamp(initialRows, MinimumRows, this.maxRows);
+        this.maxRows = maxRows;
+        Capacity = Math.Clamp(initialRows, 1, maxRows);
         input = empty(Capacity, mapper.InputWidth).DetachFromDisposeScope(); // owned here, whatever scope the caller has open
         outputs = new Tensor?[active.Length];
         Results = new float[]?[active.Length];
@@ -69,13 +67,11 @@ internal sealed class BatchBuffers : IDisposable
     /// <summary>Runs the mapping once on the first <paramref name="rows"/> input rows and copies the results out.</summary>
     public void Run(int rows, Generator noise)
     {
-        int computed = Math.Max(rows, MinimumRows);
-        for (int r = rows; r < computed; r++) InputRow(0).CopyTo(InputRow(r));
         using (var scope = NewDisposeScope())
         {
             var views = new Tensor?[outputs.Length];
-            for (int i = 0; i < views.Length; i++) views[i] = outputs[i]?.narrow(0, 0, computed);
-            mapper.Map(input.narrow(0, 0, computed), views, noise);
+            for (int i = 0; i < views.Length; i++) views[i] = outputs[i]?.narrow(0, 0, rows);
+            mapper.Map(input.narrow(0, 0, rows), views, noise);
         }
         for (int i = 0; i < outputs.Length; i++)
         {
