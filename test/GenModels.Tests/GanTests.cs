@@ -25,11 +25,11 @@ public class GanTests(ITestOutputHelper output)
         [VectorType(8)] public float[] Noise { get; set; } = [];
     }
 
-    private static readonly (double X, double Y)[] ThreeModes = [(-2, 0), (2, 0), (0, 2.5)];
-    private static readonly string[] ClassNames = ["left", "right", "top"];
-    private const double Sigma = 0.1;
+    internal static readonly (double X, double Y)[] ThreeModes = [(-2, 0), (2, 0), (0, 2.5)];
+    internal static readonly string[] ClassNames = ["left", "right", "top"];
+    internal const double Sigma = 0.1;
 
-    private static PointRow[] Points(int count, int seed)
+    internal static PointRow[] Points(int count, int seed)
     {
         var (points, classes) = GanTorchTests.Mixture(ThreeModes, count, Sigma, seed);
         return Enumerable.Range(0, count).Select(i => new PointRow { Features = [points[2 * i], points[2 * i + 1]], Label = ClassNames[classes[i]] }).ToArray();

@@ -28,7 +28,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         public string FeatureColumnName = "Features";
         /// <summary>If set, a text or key column of classes: the GAN becomes conditional and generates per class.</summary>
         public string? LabelColumnName;
-        /// <summary>Name of the optional input column of noise vectors that <see cref="GanTransformer.Transform"/> uses when present.</summary>
+        /// <summary>Name of the optional input column of noise vectors that <see cref="GeneratorTransformerBase.Transform"/> uses when present.</summary>
         public string NoiseColumnName = "Noise";
         /// <summary>Length of the noise vector z.</summary>
         public int NoiseDimension = 32;
@@ -143,113 +143,4 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
                 $"The convolutional GAN needs column '{options.FeatureColumnName}' to be Vector<Single, C, H, W> with H and W divisible by 4; it is Vector<Single, {string.Join(", ", dims)}>.");
         return image && options.Architecture != GanArchitecture.Mlp ? dims : null;
     }
-
-    /// <summary>Reads the label column alongside the features, numbering classes as they appear (text) or by key.</summary>
-    private sealed class ClassCollector
-    {
-        private readonly DataViewSchema.Column column;
-        private readonly List<string> names = [];
-        private readonly Dictionary<string, int> textIndex = new(StringComparer.Ordinal);
-        private readonly HashSet<int> seen = [];
-        private readonly bool isKey;
-
-        public ClassCollector(DataViewSchema schema, string columnName)
-        {
-            column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn("input", "label", columnName);
-            isKey = column.Type is KeyDataViewType;
-            if (!isKey && column.Type is not TextDataViewType)
-                throw Errors.SchemaMismatch("input", "label", columnName, "Text or Key", Errors.Describe(column.Type));
-            if (column.Type is KeyDataViewType key)
-            {
-                if (key.Count > 100_000) throw Errors.SchemaMismatch("input", "label", columnName, "a key with at most 100,000 values", Errors.Describe(key));
-                names.AddRange(KeyNames(column, (int)key.Count));
-            }
-        }
-
-        public TrainingData.ExtraColumns AsExtraColumn() => new([column], 1, row =>
-        {
-            if (isKey)
-            {
-                var getter = row.GetGetter<uint>(column);
-                uint key = 0;
-                return (r, dst) =>
-                {
-                    getter(ref key);
-                    if (key == 0) throw new InvalidOperationException($"Column '{column.Name}' has a missing label at row {r}; a conditional GAN needs a class for every row.");
-                    seen.Add((int)key - 1);
-                    dst[0] = key - 1;
-                };
-            }
-            var text = row.GetGetter<ReadOnlyMemory<char>>(column);
-            ReadOnlyMemory<char> value = default;
-            return (r, dst) =>
-            {
-                text(ref value);
-                if (value.IsEmpty) throw new InvalidOperationException($"Column '{column.Name}' has a missing (empty) label at row {r}; a conditional GAN needs a class for every row.");
-                var name = value.ToString();
-                if (!textIndex.TryGetValue(name, out int index)) { index = names.Count; names.Add(name); textIndex[name] = index; }
-                seen.Add(index);
-                dst[0] = index;
-            };
-        });
-
-        /// <summary>
-        /// Checks that at least two classes occur and returns the labels. Text classes are numbered in ordinal order of their
-        /// names, whatever the row order, so the class column of <paramref name="rows"/> is renumbered from appearance order.
-        /// </summary>
-        public GanLabels Finish(TorchSharp.torch.Tensor rows, int dimension)
-        {
-            if (seen.Count < 2)
-                throw new InvalidOperationException(
-                    $"Column '{column.Name}' holds a single class ({string.Join(", ", seen.Select(i => $"'{names[i]}'"))}): a conditional GAN needs at least two. " +
-                    "Leave LabelColumnName unset to train an unconditional GAN.");
-            if (isKey) return new GanLabels(column.Name, true, names);
-            var sorted = names.Order(StringComparer.Ordinal).ToArray();
-            var newIndex = names.Select(n => (float)Array.IndexOf(sorted, n)).ToArray();
-            using (var map = TorchSharp.torch.tensor(newIndex))
-            using (var classColumn = rows.narrow(1, dimension, 1))
-            using (var renumbered = map.index_select(0, classColumn.squeeze(1).to_type(TorchSharp.torch.ScalarType.Int64)).unsqueeze(1))
-                classColumn.copy_(renumbered);
-            return new GanLabels(column.Name, false, sorted);
-        }
-
-        private static IEnumerable<string> KeyNames(DataViewSchema.Column column, int count)
-        {
-            if (column.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues) is { Type: VectorDataViewType { ItemType: TextDataViewType } })
-            {
-                VBuffer<ReadOnlyMemory<char>> values = default;
-                column.GetKeyValues(ref values);
-                var list = values.DenseValues().Select(v => v.ToString()).ToArray();
-                if (list.Length == count && list.Distinct().Count() == count) return list;
-            }
-            return Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-    }
-}
-
-/// <summary>Generative components that are not transforms or trainers: <c>mlContext.Generative()</c>.</summary>
-public sealed class GenerativeCatalog
-{
-    private readonly IHostEnvironment env;
-    internal GenerativeCatalog(IHostEnvironment env) => this.env = env;
-
-    /// <summary>
-    /// A GAN that learns to imitate <paramref name="featureColumnName"/>; with <paramref name="labelColumnName"/> it is
-    /// conditional and generates rows per class.
-    /// </summary>
-    /// <param name="featureColumnName">A known-size vector of Single (normalise it first).</param>
-    /// <param name="labelColumnName">An optional text or key column of classes.</param>
-    /// <param name="epochs">Passes over the training data.</param>
-    public GanEstimator Gan(string featureColumnName = "Features", string? labelColumnName = null, int epochs = 100) =>
-        Gan(new GanEstimator.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs });
-
-    /// <summary>A GAN with every setting in <paramref name="options"/>.</summary>
-    public GanEstimator Gan(GanEstimator.Options options) => new(env, options);
-}
-
-/// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
-public static class GenerativeCatalogExtensions
-{
-    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>.</summary>
-    public static GenerativeCatalog Generative(this MLContext mlContext) => new(MLNetInternals.EnvironmentOf(mlContext));
 }

@@ -1,19 +1,19 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace GenModels.MLNet.Gan;
+namespace GenModels.MLNet.Data;
 
 /// <summary>
 /// A lazy source of <c>rowCount</c> rows that only carries the requested class label (or no column at all for an
-/// unconditional GAN); the GAN transformer maps it to generated rows.
+/// unconditional model); the generator's transformer maps it to generated rows.
 /// </summary>
 internal sealed class GenerationSource : IDataView
 {
     private readonly long rowCount;
-    private readonly GanLabels? labels;
+    private readonly ClassLabels? labels;
     private readonly int? fixedClass;
 
-    public GenerationSource(long rowCount, GanLabels? labels, int? fixedClass)
+    public GenerationSource(long rowCount, ClassLabels? labels, int? fixedClass)
     {
         this.rowCount = rowCount;
         this.labels = labels;

@@ -1,18 +1,18 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace GenModels.MLNet.Gan;
+namespace GenModels.MLNet.Data;
 
 /// <summary>
-/// The class labels of a conditional GAN: the column's name, whether it held text or a key, and the class names in index
-/// order. It converts between a label value and a class index in both directions.
+/// The class labels of a conditional generator (GAN or diffusion model): the column's name, whether it held text or a key,
+/// and the class names in index order. It converts between a label value and a class index in both directions.
 /// </summary>
-internal sealed class GanLabels
+internal sealed class ClassLabels
 {
     private readonly Dictionary<string, int> indexOf;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> indexOfSpan;
 
-    public GanLabels(string columnName, bool isKey, IReadOnlyList<string> classNames)
+    public ClassLabels(string columnName, bool isKey, IReadOnlyList<string> classNames)
     {
         ColumnName = columnName;
         IsKey = isKey;
@@ -43,7 +43,7 @@ internal sealed class GanLabels
 
     /// <summary>The class index of <paramref name="label"/>, or an exception listing the known labels.</summary>
     public int IndexOf(string label) => indexOf.TryGetValue(label, out int i) ? i
-        : throw new ArgumentException($"Unknown label '{label}' for column '{ColumnName}': the GAN was trained on {Describe()}.", "label");
+        : throw new ArgumentException($"Unknown label '{label}' for column '{ColumnName}': the model was trained on {Describe()}.", "label");
 
     public string Describe() => string.Join(", ", ClassNames.Take(20).Select(n => $"'{n}'")) + (ClassNames.Count > 20 ? $" and {ClassNames.Count - 20} more" : "");
 
@@ -56,7 +56,7 @@ internal sealed class GanLabels
         return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"Column '{ColumnName}' holds {Type.RawType.Name}, not {typeof(TValue).Name}.");
     }
 
-    /// <summary>Checks that <paramref name="column"/> holds labels this GAN understands: text, or a key of the same count.</summary>
+    /// <summary>Checks that <paramref name="column"/> holds labels this model understands: text, or a key of the same count.</summary>
     public void CheckColumn(DataViewSchema.Column column, string paramName)
     {
         bool ok = column.Type is TextDataViewType || (column.Type is KeyDataViewType k && k.Count == (ulong)ClassNames.Count);

@@ -1,0 +1,119 @@
+using GenModels.MLNet.Data;
+using GenModels.Torch.Diffusion;
+using GenModels.Torch.Networks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace GenModels.MLNet.Diffusion;
+
+/// <summary>
+/// Trains a denoising diffusion model (DDPM; conditional with classifier-free guidance when a label column is given) on a
+/// vector column and produces a <see cref="DiffusionTransformer"/> whose <see cref="DiffusionTransformer.Generate"/> is a
+/// data source of synthetic rows. Created by <c>mlContext.Generative().Diffusion(...)</c>.
+/// </summary>
+public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
+{
+    /// <summary>Options of <see cref="DiffusionEstimator"/>.</summary>
+    public sealed class Options : TrainingRunOptions
+    {
+        /// <summary>The default number of epochs: diffusion models need many more optimiser steps than autoencoders.</summary>
+        public const int DefaultEpochs = 200;
+
+        // The network and schedule defaults live in GenModels.Torch's DiffusionOptions; these fields start from them.
+        private static readonly DiffusionOptions Model = new();
+
+        /// <summary>Creates options with the diffusion defaults (200 epochs, learning rate 1e-3).</summary>
+        public Options() => Epochs = DefaultEpochs;
+
+        /// <summary>The column to imitate: a known-size vector of Single. The model standardises it itself.</summary>
+        public string FeatureColumnName = "Features";
+        /// <summary>If set, a text or key column of classes: the model becomes conditional and generates per class.</summary>
+        public string? LabelColumnName;
+        /// <summary>Name of the optional input column of starting noise x_T (length = the feature size) that <see cref="GeneratorTransformerBase.Transform"/> uses when present.</summary>
+        public string NoiseColumnName = "Noise";
+        /// <summary>Hidden widths of the MLP denoiser.</summary>
+        public int[] HiddenSizes = Model.HiddenSizes.ToArray();
+        /// <summary>Length of the time (and class) embedding; even.</summary>
+        public int EmbeddingDimension = Model.EmbeddingDimension;
+        /// <summary>Diffusion steps T (2 to 100,000).</summary>
+        public int DiffusionSteps = Model.Steps;
+        /// <summary>The noise schedule: cosine (Nichol and Dhariwal; the default, measured best) or linear (Ho et al.).</summary>
+        public NoiseSchedule Schedule = Model.Schedule;
+        /// <summary>The training target: the velocity v (the default, measured best with DDIM) or the noise ε (DDPM).</summary>
+        public DiffusionPrediction Prediction = Model.Prediction;
+        /// <summary>Decay of the moving average of denoiser weights used for sampling.</summary>
+        public double EmaDecay = Model.EmaDecay;
+        /// <summary>Probability of dropping a row's class in training (classifier-free guidance needs the unconditional model too).</summary>
+        public double LabelDropout = Model.LabelDropout;
+        /// <summary>Default denoising steps of <see cref="DiffusionTransformer.Generate"/> (DDIM); at most <see cref="DiffusionSteps"/>.</summary>
+        public int SamplingSteps = 50;
+        /// <summary>Default DDIM η in [0, 1]: 0 makes a row a deterministic function of its starting noise.</summary>
+        public double Eta;
+        /// <summary>Default guidance scale (≥ 0) of a conditional model: 1 is plain conditional sampling, above 1 sharpens classes.</summary>
+        public double GuidanceScale = 1;
+
+        internal override string TrainingColumnName => FeatureColumnName;
+        private protected override IEnumerable<string?> OutputNames() => [FeatureColumnName];
+        private protected override void CopyArrays() => HiddenSizes = HiddenSizes?.ToArray()!;
+
+        internal override void Validate()
+        {
+            CheckName(FeatureColumnName, nameof(FeatureColumnName));
+            CheckName(NoiseColumnName, nameof(NoiseColumnName));
+            if (LabelColumnName is not null) CheckName(LabelColumnName, nameof(LabelColumnName));
+            if (LabelColumnName == FeatureColumnName || NoiseColumnName == FeatureColumnName || NoiseColumnName == LabelColumnName)
+                throw new ArgumentException("The feature, label and noise columns need different names.", nameof(NoiseColumnName));
+            ToDiffusionOptions(1, 0).Validate();
+            DefaultSampling().Validate(DiffusionSteps);
+            base.Validate();
+        }
+
+        internal DiffusionOptions ToDiffusionOptions(int dimension, int classCount) => new()
+        {
+            DataDimension = dimension, ClassCount = classCount, HiddenSizes = HiddenSizes?.ToArray()!, EmbeddingDimension = EmbeddingDimension,
+            Steps = DiffusionSteps, Schedule = Schedule, Prediction = Prediction, EmaDecay = EmaDecay, LabelDropout = LabelDropout,
+        };
+
+        internal SamplingOptions DefaultSampling() => new() { Steps = SamplingSteps, Eta = Eta, GuidanceScale = GuidanceScale };
+    }
+
+    private readonly IHostEnvironment env;
+    private readonly Options options;
+
+    internal DiffusionEstimator(IHostEnvironment env, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.env = env;
+        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
+        this.options.Validate();
+    }
+
+    /// <summary>Checks that the training columns exist with usable types; as a transform the model maps labels (and noise) to the feature column.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var shape = EstimatorFitting.OutputShape(inputSchema, options.FeatureColumnName, []);
+        if (options.LabelColumnName is { } label)
+        {
+            if (!inputSchema.TryFindColumn(label, out var column)) throw Errors.MissingColumn(nameof(inputSchema), "label", label);
+            bool usable = column.Kind == SchemaShape.Column.VectorKind.Scalar && (column.IsKey || column.ItemType is TextDataViewType);
+            if (!usable) throw Errors.SchemaMismatch(nameof(inputSchema), "label", label, "Text or Key", column.ItemType.ToString() ?? "unknown");
+        }
+        return shape;
+    }
+
+    /// <summary>Trains the model on every row of <paramref name="input"/>.</summary>
+    public DiffusionTransformer Fit(IDataView input)
+    {
+        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.FeatureColumnName);
+        var dims = ((VectorDataViewType)input.Schema[options.FeatureColumnName].Type).Dimensions.ToArray();
+        var classes = options.LabelColumnName is null ? null : new ClassCollector(input.Schema, options.LabelColumnName);
+        using var data = EstimatorFitting.Prepare(env, nameof(DiffusionEstimator), input, options, dimension, classes?.AsExtraColumn());
+        var labels = classes?.Finish(data.Rows, dimension);
+        var diffusionOptions = options.ToDiffusionOptions(dimension, labels?.ClassNames.Count ?? 0);
+        var (model, result) = EstimatorFitting.Train(env, "Diffusion", options, data.Seed, (int)data.Rows.shape[0],
+            training => DiffusionTraining.Fit(data.Rows, diffusionOptions, training));
+        return new DiffusionTransformer(model, options.FeatureColumnName, dims, data.SlotNames, labels, options.NoiseColumnName,
+            options.TransformBatchSize, data.Seed, options.DefaultSampling(), result);
+    }
+}

@@ -1,0 +1,47 @@
+using GenModels.MLNet.Diffusion;
+using GenModels.MLNet.Gan;
+using GenModels.MLNet.Persistence;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace GenModels.MLNet;
+
+/// <summary>Generative components that are not transforms or trainers: <c>mlContext.Generative()</c>.</summary>
+public sealed class GenerativeCatalog
+{
+    private readonly IHostEnvironment env;
+    internal GenerativeCatalog(IHostEnvironment env) => this.env = env;
+
+    /// <summary>
+    /// A GAN that learns to imitate <paramref name="featureColumnName"/>; with <paramref name="labelColumnName"/> it is
+    /// conditional and generates rows per class.
+    /// </summary>
+    /// <param name="featureColumnName">A known-size vector of Single (normalise it first).</param>
+    /// <param name="labelColumnName">An optional text or key column of classes.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public GanEstimator Gan(string featureColumnName = "Features", string? labelColumnName = null, int epochs = 100) =>
+        Gan(new GanEstimator.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs });
+
+    /// <summary>A GAN with every setting in <paramref name="options"/>.</summary>
+    public GanEstimator Gan(GanEstimator.Options options) => new(env, options);
+
+    /// <summary>
+    /// A denoising diffusion model that learns to imitate <paramref name="featureColumnName"/>; with
+    /// <paramref name="labelColumnName"/> it is conditional (with classifier-free guidance) and generates rows per class.
+    /// </summary>
+    /// <param name="featureColumnName">A known-size vector of Single.</param>
+    /// <param name="labelColumnName">An optional text or key column of classes.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public DiffusionEstimator Diffusion(string featureColumnName = "Features", string? labelColumnName = null, int epochs = DiffusionEstimator.Options.DefaultEpochs) =>
+        Diffusion(new DiffusionEstimator.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs });
+
+    /// <summary>A diffusion model with every setting in <paramref name="options"/>.</summary>
+    public DiffusionEstimator Diffusion(DiffusionEstimator.Options options) => new(env, options);
+}
+
+/// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
+public static class GenerativeCatalogExtensions
+{
+    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>.</summary>
+    public static GenerativeCatalog Generative(this MLContext mlContext) => new(MLNetInternals.EnvironmentOf(mlContext));
+}
