@@ -37,6 +37,21 @@ public sealed class GenerativeCatalog
 
     /// <summary>A diffusion model with every setting in <paramref name="options"/>.</summary>
     public DiffusionEstimator Diffusion(DiffusionEstimator.Options options) => new(env, options);
+
+    /// <summary>
+    /// Compares <paramref name="generated"/> rows with <paramref name="real"/> ones on a vector column: Fréchet distance,
+    /// kernel distance (KID), k-NN precision and recall, and with a classifier the per-class accuracy on generated rows.
+    /// Works on the output of any generator here (<c>Gan</c>, <c>Diffusion</c>, a VAE's samples) or any data view.
+    /// </summary>
+    /// <param name="real">Real rows.</param>
+    /// <param name="generated">Generated rows.</param>
+    /// <param name="featureColumnName">A known-size vector of Single present in both.</param>
+    public GeneratorEvaluation Evaluate(IDataView real, IDataView generated, string featureColumnName = "Features") =>
+        Evaluate(real, generated, new GeneratorEvaluationOptions { FeatureColumnName = featureColumnName });
+
+    /// <summary>The comparison of <see cref="Evaluate(IDataView, IDataView, string)"/> with every setting in <paramref name="options"/>.</summary>
+    public GeneratorEvaluation Evaluate(IDataView real, IDataView generated, GeneratorEvaluationOptions options) =>
+        GeneratorEvaluator.Evaluate(real, generated, options);
 }
 
 /// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
