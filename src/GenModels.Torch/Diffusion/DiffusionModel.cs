@@ -137,11 +137,21 @@ public sealed class DiffusionModel : nn.Module
         var t = randint(0, Options.Steps, [n], dtype: ScalarType.Int64, generator: generator);
         var noise = randn(x0.shape, generator: generator);
         var alphaBar = AlphaBarsAt(t);
-        var xt = alphaBar.sqrt() * x0 + (1 - alphaBar).sqrt() * noise;
+        var xt = AddNoise(x0, t, noise);
         if (Options.IsConditional && classes is not null && Options.LabelDropout > 0)
             classes = where(rand([n], generator: generator).lt(Options.LabelDropout), full_like(classes, Options.ClassCount), classes);
         var target = Options.Prediction == DiffusionPrediction.Epsilon ? noise : alphaBar.sqrt() * noise - (1 - alphaBar).sqrt() * x0;
         return nn.functional.mse_loss(denoiser.Predict(xt, t, classes), target);
+    }
+
+    /// <summary>
+    /// The forward process in closed form: x_t = √ᾱₜ·x₀ + √(1 − ᾱₜ)·ε for each row's step t (int64, [n]) and noise ε,
+    /// a draw from q(x_t | x₀) = N(√ᾱₜ·x₀, (1 − ᾱₜ)·I).
+    /// </summary>
+    public Tensor AddNoise(Tensor x0, Tensor t, Tensor noise)
+    {
+        var alphaBar = AlphaBarsAt(t);
+        return alphaBar.sqrt() * x0 + (1 - alphaBar).sqrt() * noise;
     }
 
     /// <summary>Standard normal starting noise x_T for <paramref name="count"/> rows.</summary>
