@@ -25,6 +25,22 @@ internal static class EstimatorFitting
         return new SchemaShape(columns.Values);
     }
 
+    /// <summary>
+    /// The shape check of a generator's estimator: the feature column is a known-size Single vector and the optional label
+    /// column a text or key scalar. As a transform a generator maps labels (and noise) to the feature column, so it adds none.
+    /// </summary>
+    public static SchemaShape GeneratorOutputShape(SchemaShape inputSchema, string featureColumnName, string? labelColumnName)
+    {
+        var shape = OutputShape(inputSchema, featureColumnName, []);
+        if (labelColumnName is { } label)
+        {
+            if (!inputSchema.TryFindColumn(label, out var column)) throw Errors.MissingColumn(nameof(inputSchema), "label", label);
+            bool usable = column.Kind == SchemaShape.Column.VectorKind.Scalar && (column.IsKey || column.ItemType is TextDataViewType);
+            if (!usable) throw Errors.SchemaMismatch(nameof(inputSchema), "label", label, "Text or Key", SchemaShapes.Describe(column));
+        }
+        return shape;
+    }
+
     /// <summary>Shape of the columns an encoder adds: latent vectors with slot names, reconstruction, error.</summary>
     public static IEnumerable<SchemaShape.Column> AddedColumns(ReconstructionEstimatorOptions options, IEnumerable<string?> latentColumns)
     {

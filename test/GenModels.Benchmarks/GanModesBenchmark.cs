@@ -13,7 +13,7 @@ using Microsoft.ML.Data;
 
 public static class GanModesBenchmark
 {
-    private sealed class Point
+    internal sealed class Point
     {
         [VectorType(2)] public float[] Features { get; set; } = [];
     }
@@ -71,7 +71,8 @@ public static class GanModesBenchmark
         return Task.CompletedTask;
     }
 
-    private static IEnumerable<Point> Sample((double X, double Y)[] modes, int count, double sigma, int seed)
+    /// <summary>Points drawn uniformly from the modes, each with Gaussian noise σ.</summary>
+    internal static IEnumerable<Point> Sample((double X, double Y)[] modes, int count, double sigma, int seed)
     {
         var rnd = new Random(seed);
         double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - rnd.NextDouble())) * Math.Cos(2 * Math.PI * rnd.NextDouble());

@@ -90,17 +90,8 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
     }
 
     /// <summary>Checks that the training columns exist with usable types; as a transform the model maps labels (and noise) to the feature column.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        var shape = EstimatorFitting.OutputShape(inputSchema, options.FeatureColumnName, []);
-        if (options.LabelColumnName is { } label)
-        {
-            if (!inputSchema.TryFindColumn(label, out var column)) throw Errors.MissingColumn(nameof(inputSchema), "label", label);
-            bool usable = column.Kind == SchemaShape.Column.VectorKind.Scalar && (column.IsKey || column.ItemType is TextDataViewType);
-            if (!usable) throw Errors.SchemaMismatch(nameof(inputSchema), "label", label, "Text or Key", column.ItemType.ToString() ?? "unknown");
-        }
-        return shape;
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
     /// <summary>Trains the model on every row of <paramref name="input"/>.</summary>
     public DiffusionTransformer Fit(IDataView input)

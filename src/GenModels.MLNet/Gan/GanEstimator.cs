@@ -107,17 +107,8 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     /// The generator as a transform maps label (and noise) columns to the feature column; checks here that the training
     /// columns exist with usable types.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        var shape = EstimatorFitting.OutputShape(inputSchema, options.FeatureColumnName, []);
-        if (options.LabelColumnName is { } label)
-        {
-            if (!inputSchema.TryFindColumn(label, out var column)) throw Errors.MissingColumn(nameof(inputSchema), "label", label);
-            bool usable = column.Kind == SchemaShape.Column.VectorKind.Scalar && (column.IsKey || column.ItemType is TextDataViewType);
-            if (!usable) throw Errors.SchemaMismatch(nameof(inputSchema), "label", label, "Text or Key", column.ItemType.ToString() ?? "unknown");
-        }
-        return shape;
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
     /// <summary>Trains the GAN on every row of <paramref name="input"/>.</summary>
     public GanTransformer Fit(IDataView input)

@@ -1,0 +1,98 @@
+// Diffusion beside the GAN on tight 2-D Gaussian mixtures, both with their defaults, measured side by side in one run:
+// modes covered (≥ 1 % of samples within 3σ), the share of samples within 3σ of a mode, and the reverse KL between the
+// samples' mode frequencies and the uniform mixture. Then, for the diffusion model on the ring, quality and speed per sampler.
+namespace GenModels.Benchmarks;
+
+using System.Diagnostics;
+using System.Globalization;
+using GenModels.MLNet;
+using GenModels.Torch.Diffusion;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+public static class DiffusionModesBenchmark
+{
+    public static Task Run(string[] args)
+    {
+        int epochs = 20, rows = 100_000, samples = 2500;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--epochs") epochs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--rows") rows = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--samples") samples = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+        }
+        var mixtures = new (string Name, (double X, double Y)[] Modes, double Sigma)[]
+        {
+            ("ring of 8", Enumerable.Range(0, 8).Select(i => (Math.Cos(2 * Math.PI * i / 8), Math.Sin(2 * Math.PI * i / 8))).ToArray(), 0.01),
+            ("grid of 25", (from x in Enumerable.Range(-2, 5) from y in Enumerable.Range(-2, 5) select (2.0 * x, 2.0 * y)).ToArray(), 0.05),
+        };
+        Console.WriteLine($"Tight mixtures: {rows:N0} training points, {epochs} epochs, {samples:N0} samples; both models with their default networks and settings");
+        Console.WriteLine($"{"mixture",-11} {"model",-28} {"modes",8} {"≤ 3σ",8} {"reverse KL",11} {"train s",8}");
+        var ml = new MLContext(seed: 1);
+        DiffusionTransformerHolder? ring = null;
+        foreach (var (name, modes, sigma) in mixtures)
+        {
+            var data = ml.Data.LoadFromEnumerable(GanModesBenchmark.Sample(modes, rows, sigma, seed: 1));
+            var clock = Stopwatch.StartNew();
+            var gan = ml.Generative().Gan(new MLNet.Gan.GanEstimator.Options { Epochs = epochs, Seed = 1 }).Fit(data);
+            Report(name, "GAN (defaults)", Points(gan.Generate(samples, seed: 5)), modes, sigma, clock.Elapsed.TotalSeconds);
+            gan.Dispose();
+            clock.Restart();
+            var diffusion = ml.Generative().Diffusion(new MLNet.Diffusion.DiffusionEstimator.Options { Epochs = epochs, Seed = 1 }).Fit(data);
+            double seconds = clock.Elapsed.TotalSeconds;
+            Report(name, "diffusion (defaults, DDIM 50)", Points(diffusion.Generate(samples, seed: 5)), modes, sigma, seconds);
+            if (ring is null) ring = new DiffusionTransformerHolder(diffusion, modes, sigma);
+            else diffusion.Dispose();
+        }
+
+        if (ring is { } r)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"Diffusion on the ring: samplers ({samples:N0} samples each)");
+            Console.WriteLine($"{"sampler",-16} {"modes",8} {"≤ 3σ",8} {"rows/s",10}");
+            var samplers = new (string Name, SamplingOptions Options)[]
+            {
+                ("DDPM 1000", new SamplingOptions { Ancestral = true }),
+                ("DDIM 100", new SamplingOptions { Steps = 100 }),
+                ("DDIM 50", new SamplingOptions { Steps = 50 }),
+                ("DDIM 25", new SamplingOptions { Steps = 25 }),
+                ("DDIM 10", new SamplingOptions { Steps = 10 }),
+            };
+            foreach (var (samplerName, sampling) in samplers)
+            {
+                var clock = Stopwatch.StartNew();
+                var points = Points(r.Model.Generate(samples, seed: 5, sampling: sampling));
+                double perSecond = samples / clock.Elapsed.TotalSeconds;
+                var (covered, quality, _) = Coverage(points, r.Modes, r.Sigma);
+                Console.WriteLine($"{samplerName,-16} {covered,4}/{r.Modes.Length,-3} {quality,8:P1} {perSecond,10:N0}");
+            }
+            r.Model.Dispose();
+        }
+        return Task.CompletedTask;
+    }
+
+    private sealed record DiffusionTransformerHolder(MLNet.Diffusion.DiffusionTransformer Model, (double X, double Y)[] Modes, double Sigma);
+
+    private static float[][] Points(IDataView data) => data.GetColumn<VBuffer<float>>("Features").Select(v => v.DenseValues().ToArray()).ToArray();
+
+    private static void Report(string mixture, string model, float[][] points, (double X, double Y)[] modes, double sigma, double seconds)
+    {
+        var (covered, quality, reverseKl) = Coverage(points, modes, sigma);
+        Console.WriteLine($"{mixture,-11} {model,-28} {covered,4}/{modes.Length,-3} {quality,8:P1} {reverseKl,11:F3} {seconds,8:F1}");
+    }
+
+    /// <summary>
+    /// Modes covered and the share within 3σ (as the GAN benchmark counts them), plus the reverse KL Σ q·log(q/p) between the
+    /// frequencies q of the samples' nearest modes and the uniform mixture p (0 when every mode is drawn equally often).
+    /// </summary>
+    private static (int Covered, double Quality, double ReverseKl) Coverage(float[][] points, (double X, double Y)[] modes, double sigma)
+    {
+        var (covered, quality) = GanModesBenchmark.Coverage(points, modes, sigma);
+        var nearest = new int[modes.Length];
+        foreach (var s in points)
+            nearest[Enumerable.Range(0, modes.Length).MinBy(m => Math.Pow(s[0] - modes[m].X, 2) + Math.Pow(s[1] - modes[m].Y, 2))]++;
+        double p = 1.0 / modes.Length, kl = 0;
+        foreach (var c in nearest.Where(c => c > 0)) { double q = c / (double)points.Length; kl += q * Math.Log(q / p); }
+        return (covered, quality, kl);
+    }
+}
