@@ -36,6 +36,11 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
         public int[] HiddenSizes = Model.HiddenSizes.ToArray();
         /// <summary>Length of the time (and class) embedding; even.</summary>
         public int EmbeddingDimension = Model.EmbeddingDimension;
+        /// <summary>
+        /// Fourier features per coordinate for the denoiser (0 to 16; 0 = none). Null (the default) picks 8 for columns of up
+        /// to 16 values and none for wider ones (see <c>DiffusionOptions.DefaultInputFrequencies</c> for the measurement).
+        /// </summary>
+        public int? InputFrequencies;
         /// <summary>Diffusion steps T (2 to 100,000).</summary>
         public int DiffusionSteps = Model.Steps;
         /// <summary>The noise schedule: cosine (Nichol and Dhariwal; the default, measured best) or linear (Ho et al.).</summary>
@@ -72,6 +77,7 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
         internal DiffusionOptions ToDiffusionOptions(int dimension, int classCount) => new()
         {
             DataDimension = dimension, ClassCount = classCount, HiddenSizes = HiddenSizes?.ToArray()!, EmbeddingDimension = EmbeddingDimension,
+            InputFrequencies = InputFrequencies ?? DiffusionOptions.DefaultInputFrequencies(dimension),
             Steps = DiffusionSteps, Schedule = Schedule, Prediction = Prediction, EmaDecay = EmaDecay, LabelDropout = LabelDropout,
         };
 

