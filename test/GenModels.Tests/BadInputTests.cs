@@ -12,7 +12,7 @@ public class BadInputTests
     private readonly MLContext ml = new(seed: 1);
 
     // SchemaShape.Create is internal to ML.NET; estimators normally receive shapes from the estimator before them.
-    private static SchemaShape Shape(DataViewSchema schema) =>
+    internal static SchemaShape Shape(DataViewSchema schema) =>
         (SchemaShape)typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!
             .Invoke(null, [schema])!;
 
