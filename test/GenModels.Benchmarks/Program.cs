@@ -4,7 +4,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- anomaly [--epochs 20] [--classes 0,1,...]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-modes [--epochs 400] [--rows 4000] [--sigma 0.1] [--lr 1e-3] [--ema 0.99] [--mixtures 8,9,25] [--configs plain,hinge,default]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-fashion [--epochs 20] [--conv]
-//   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare] [--score ReconstructionError]
 using GenModels.Benchmarks;
 
 var suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "foundation";

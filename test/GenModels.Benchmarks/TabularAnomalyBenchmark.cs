@@ -10,6 +10,7 @@ using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
 using GenModels.MLNet.AnomalyDetection;
+using GenModels.Torch.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -40,6 +41,7 @@ public static class TabularAnomalyBenchmark
         int splits = 5;
         string[]? sets = null;
         bool peers = true, rare = true;
+        AnomalyScoreKind? score = null; // --score KIND: the library detectors' score instead of the default (to compare scores)
         var fractions = new[] { 0.01, 0.05, 0.20 };
         for (int i = 0; i < args.Length; i++)
         {
@@ -50,6 +52,7 @@ public static class TabularAnomalyBenchmark
                 case "--sets": sets = args[++i].Split(','); break;
                 case "--no-peers": peers = false; break;
                 case "--no-rare": rare = false; break;
+                case "--score": score = Enum.Parse<AnomalyScoreKind>(args[++i]); break;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
@@ -62,7 +65,8 @@ public static class TabularAnomalyBenchmark
 
         Console.WriteLine($"Tabular outlier detection: {tables.Length} sets from {folder}, {splits} seeded stratified 60/40 splits each, " +
                           $"outliers unlabelled in training, standardised on the training part; {Environment.ProcessorCount} cores.");
-        Console.WriteLine("Library detectors with their defaults: Trainers.Vae(\"Features\") and Trainers.Autoencoder(\"Features\"); " +
+        Console.WriteLine((score is null ? "Library detectors with their defaults: Trainers.Vae(\"Features\") and Trainers.Autoencoder(\"Features\"); "
+                                         : $"Library detectors with their defaults except ScoreKind = {score}; ") +
                           "RandomizedPca with rank min(20, features − 1).");
         Console.WriteLine();
 
@@ -76,8 +80,12 @@ public static class TabularAnomalyBenchmark
         {
             var ml = new MLContext(seed: split.Seed);
             var train = Load(ml, split.TrainX, split.TrainOutlier, known: null);
-            Add(split.Name, "Vae", Measure(ml, ml.AnomalyDetection.Trainers.Vae("Features"), train, split));
-            Add(split.Name, "Autoencoder", Measure(ml, ml.AnomalyDetection.Trainers.Autoencoder("Features"), train, split));
+            Add(split.Name, "Vae", Measure(ml, score is { } vaeScore
+                ? ml.AnomalyDetection.Trainers.Vae(new VaeAnomalyDetectionTrainer.Options { ScoreKind = vaeScore })
+                : ml.AnomalyDetection.Trainers.Vae("Features"), train, split));
+            Add(split.Name, "Autoencoder", Measure(ml, score is { } aeScore
+                ? ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options { ScoreKind = aeScore })
+                : ml.AnomalyDetection.Trainers.Autoencoder("Features"), train, split));
             int rank = Math.Min(20, split.TrainX[0].Length - 1);
             Add(split.Name, "RandomizedPca", Measure(ml, ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: rank, seed: split.Seed), train, split));
             Console.Error.Write('.');
