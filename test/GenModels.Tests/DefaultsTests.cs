@@ -1,6 +1,7 @@
 using GenModels.MLNet;
 using GenModels.MLNet.AnomalyDetection;
 using GenModels.MLNet.Autoencoders;
+using GenModels.MLNet.Gan;
 using GenModels.MLNet.Vae;
 using GenModels.Torch.Scoring;
 using GenModels.Torch.Training;
@@ -142,6 +143,19 @@ public class DefaultsTests
         Assert.Equal(3, training.EpochsRun);
         Assert.Equal(18, training.Steps); // 3 epochs of ⌈300 / 50⌉ batches
         Assert.Equal([8], model.Model.Options.ResolvedHiddenSizes);
+    }
+
+    [Fact]
+    public void TheGanDerivesItsEpochsFromItsOwnStepTarget()
+    {
+        Assert.Equal(TrainingBudget.GanTargetSteps, new GanEstimator.Options().TargetSteps);
+        Assert.Null(new GanEstimator.Options().Epochs);
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Factors(200, seed: 3));
+        // 200 rows: batch 20, 10 steps per epoch, so 60 target steps are 6 epochs.
+        using var gan = ml.Generative().Gan(new GanEstimator.Options { TargetSteps = 60, GeneratorHiddenSizes = [16], DiscriminatorHiddenSizes = [16], Seed = 1 }).Fit(data);
+        Assert.Equal(new TrainingBudget(6, 20, 60, true, true), gan.Training!.Budget);
+        Assert.Equal(6, gan.Training.EpochsRun);
     }
 
     [Theory]
