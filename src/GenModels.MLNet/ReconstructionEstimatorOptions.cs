@@ -28,8 +28,9 @@ public abstract class TrainingRunOptions
 
     /// <summary>
     /// Passes over the training data. Null (the default) derives them from the row count: enough epochs for about
-    /// <see cref="TargetSteps"/> optimiser steps, between 1 and 1,000 (about 280 epochs of 100 rows, 3 of 100,000 rows,
-    /// 1 of a million). The value used is logged and reported in the transformer's <c>Training.Budget</c>.
+    /// <see cref="TargetSteps"/> optimiser steps, between 1 and 1,000 (for an encoder's 2,000 steps: about 280 epochs of
+    /// 100 rows, 3 of 100,000 rows, 1 of a million). The value used is logged and reported in the transformer's
+    /// <c>Training.Budget</c>.
     /// </summary>
     public int? Epochs;
     /// <summary>
