@@ -37,19 +37,19 @@ public class RobustScoreTests
         var broken = new LabelledRow { Features = [1, -1, 1, -1, 0, 0, 0, 0] };         // every value typical, the correlation broken
         var probe = ml.Data.LoadFromEnumerable(new[] { extreme, broken });
 
-        float[] Scores(AnomalyScoreKind kind)
+        float[] Scores(AnomalyScoreKind? kind, AnomalyScoreKind expected)
         {
             using var model = detector == "Vae"
                 ? ml.AnomalyDetection.Trainers.Vae(new VaeAnomalyDetectionTrainer.Options { ScoreKind = kind, Seed = 1 }).Fit(train)
                 : ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options { ScoreKind = kind, Seed = 1 }).Fit(train);
+            Assert.Equal(expected, model.ScoreKind);
             return model.Transform(probe).GetColumn<float>("Score").ToArray();
         }
 
-        var scaled = Scores(AnomalyDetectionTrainerOptions.Defaults.ScoreKind);
-        Assert.Equal(AnomalyScoreKind.ScaledReconstructionError, AnomalyDetectionTrainerOptions.Defaults.ScoreKind);
+        var scaled = Scores(null, AnomalyScoreKind.ScaledReconstructionError); // the default for real-valued (Gaussian) columns
         Assert.True(scaled[1] > 2 * scaled[0], $"default score: one extreme value {scaled[0]:G3}, broken correlation {scaled[1]:G3}");
         // The plain mean squared error ranks them the other way: the extreme value dominates it.
-        var plain = Scores(AnomalyScoreKind.ReconstructionError);
+        var plain = Scores(AnomalyScoreKind.ReconstructionError, AnomalyScoreKind.ReconstructionError);
         Assert.True(plain[0] > plain[1], $"plain error: one extreme value {plain[0]:G3}, broken correlation {plain[1]:G3}");
     }
 

@@ -1,3 +1,4 @@
+using GenModels.Torch.Networks;
 using GenModels.Torch.Scoring;
 using GenModels.Torch.Training;
 
@@ -13,8 +14,15 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
         public const double Contamination = 0.05;
         /// <summary>Posterior samples per row for the VAE's ELBO and log-likelihood scores.</summary>
         public const int ScoreSamples = 16;
-        /// <summary>How both detectors score rows unless told otherwise: the robustly scaled reconstruction error.</summary>
-        public const AnomalyScoreKind ScoreKind = AnomalyScoreKind.ScaledReconstructionError;
+        /// <summary>
+        /// How both detectors score rows unless <see cref="ScoreKind"/> is set: the robustly scaled reconstruction error for
+        /// the Gaussian likelihood (real-valued columns), the plain reconstruction error for the Bernoulli likelihood (values
+        /// in [0, 1] such as pixels). On small tables the scaling raised the VAE's mean ROC-AUC from 0.649 to 0.721; on
+        /// one-class Fashion-MNIST (3 epochs, classes 0, 6 and 8) it lowered it from 0.869 to 0.792, because background pixels
+        /// that are almost always reconstructed exactly get tiny scales and any stroke there dominates.
+        /// </summary>
+        public static AnomalyScoreKind ScoreKindFor(ReconstructionLikelihood likelihood) =>
+            likelihood == ReconstructionLikelihood.Bernoulli ? AnomalyScoreKind.ReconstructionError : AnomalyScoreKind.ScaledReconstructionError;
     }
 
     /// <summary>
@@ -46,8 +54,11 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
     /// <summary>Posterior samples per row for the ELBO (averaged) and log-likelihood (importance-weighted) scores.</summary>
     public int ScoreSamples = Defaults.ScoreSamples;
 
-    /// <summary>How rows are scored.</summary>
-    public abstract AnomalyScoreKind ScoreKind { get; set; }
+    /// <summary>How rows are scored; null (the default) chooses by <see cref="NetworkTrainingOptions.Likelihood"/> (<see cref="Defaults.ScoreKindFor"/>).</summary>
+    public abstract AnomalyScoreKind? ScoreKind { get; set; }
+
+    /// <summary>The score used: <see cref="ScoreKind"/>, or the default for the likelihood.</summary>
+    internal AnomalyScoreKind ResolvedScoreKind => ScoreKind ?? Defaults.ScoreKindFor(Likelihood);
 
     internal override string TrainingColumnName => FeatureColumnName;
 
