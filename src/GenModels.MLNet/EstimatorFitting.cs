@@ -59,14 +59,18 @@ internal static class EstimatorFitting
         public void Dispose() => Rows.Dispose();
     }
 
-    /// <summary>Checks the real schema and the latent size, then reads and checks every training row.</summary>
-    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, NetworkTrainingOptions options)
+    /// <summary>
+    /// Checks the real schema and the latent size, then reads and checks every training row (with the
+    /// <paramref name="extraColumns"/>, when given, appended to each row).
+    /// </summary>
+    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, NetworkTrainingOptions options,
+        TrainingData.ExtraColumns? extraColumns = null)
     {
         int dimension = TrainingData.CheckVectorColumn(input.Schema, options.TrainingColumnName);
         if (options.LatentDimension > dimension)
             throw new ArgumentOutOfRangeException(nameof(options.LatentDimension), options.LatentDimension,
                 $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{options.TrainingColumnName}' ({dimension}).");
-        return Prepare(env, component, input, options, dimension, null);
+        return Prepare(env, component, input, options, dimension, extraColumns);
     }
 
     /// <summary>
@@ -91,28 +95,35 @@ internal static class EstimatorFitting
         };
     }
 
-    /// <summary>Runs <paramref name="train"/> with progress going to both the user's reporter and <c>MLContext.Log</c>.</summary>
-    public static T Train<T>(IHostEnvironment env, string component, TrainingRunOptions options, int seed, int rows,
-        Func<TrainingOptions, T> train)
+    /// <summary>
+    /// Runs <paramref name="train"/> with progress going to both the user's reporter and <c>MLContext.Log</c>, then logs the
+    /// epochs and batch size used (derived or set) and every warning of the training result.
+    /// </summary>
+    public static (TModel Model, TrainingResult Result) Train<TModel>(IHostEnvironment env, string component, TrainingRunOptions options, int seed, int rows,
+        Func<TrainingOptions, (TModel Model, TrainingResult Result)> train)
     {
         using var channel = MLNetInternals.StartChannel(env, component);
-        channel.Info($"Training {component} on {rows} rows for {options.Epochs} epochs (seed {seed}).");
+        channel.Info($"Training {component} on {rows} rows (seed {seed}).");
         var training = options.ToTrainingOptions(seed);
         training.Progress = new ChannelProgress(channel, options.Progress);
-        var result = train(training);
-        channel.Info($"{component} training finished.");
-        return result;
+        var trained = train(training);
+        var result = trained.Result;
+        channel.Info($"{component} training finished: {result.Budget}, {result.Steps} optimiser steps, {result.Elapsed.TotalSeconds:F1} s.");
+        foreach (var warning in result.Warnings) channel.Warning($"{component}: {warning}");
+        return trained;
     }
 
     /// <summary>Trains a VAE on the prepared rows with the shared options.</summary>
-    public static (VariationalAutoencoder Model, TrainingResult Result) FitVae(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options, double beta) =>
+    public static (VariationalAutoencoder Model, TrainingResult Result) FitVae(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options, double beta,
+        KnownAnomalies? knownAnomalies = null) =>
         Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
-            training => VaeTraining.Fit(data.Rows, options.ToVaeOptions(data.Dimension, beta), training));
+            training => VaeTraining.Fit(data.Rows, options.ToVaeOptions(data.Dimension, beta), training, knownAnomalies));
 
     /// <summary>Trains an autoencoder on the prepared rows with the shared options.</summary>
-    public static (Autoencoder Model, TrainingResult Result) FitAutoencoder(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options) =>
+    public static (Autoencoder Model, TrainingResult Result) FitAutoencoder(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options,
+        KnownAnomalies? knownAnomalies = null) =>
         Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
-            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Dimension), training));
+            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Dimension), training, knownAnomalies));
 
     private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
     {

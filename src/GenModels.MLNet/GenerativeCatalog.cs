@@ -18,8 +18,8 @@ public sealed class GenerativeCatalog
     /// </summary>
     /// <param name="featureColumnName">A known-size vector of Single (normalise it first).</param>
     /// <param name="labelColumnName">An optional text or key column of classes.</param>
-    /// <param name="epochs">Passes over the training data.</param>
-    public GanEstimator Gan(string featureColumnName = "Features", string? labelColumnName = null, int epochs = 100) =>
+    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 10,000 optimiser steps).</param>
+    public GanEstimator Gan(string featureColumnName = "Features", string? labelColumnName = null, int? epochs = null) =>
         Gan(new GanEstimator.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs });
 
     /// <summary>A GAN with every setting in <paramref name="options"/>.</summary>
@@ -31,8 +31,8 @@ public sealed class GenerativeCatalog
     /// </summary>
     /// <param name="featureColumnName">A known-size vector of Single.</param>
     /// <param name="labelColumnName">An optional text or key column of classes.</param>
-    /// <param name="epochs">Passes over the training data.</param>
-    public DiffusionEstimator Diffusion(string featureColumnName = "Features", string? labelColumnName = null, int epochs = DiffusionEstimator.Options.DefaultEpochs) =>
+    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 10,000 optimiser steps).</param>
+    public DiffusionEstimator Diffusion(string featureColumnName = "Features", string? labelColumnName = null, int? epochs = null) =>
         Diffusion(new DiffusionEstimator.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs });
 
     /// <summary>A diffusion model with every setting in <paramref name="options"/>.</summary>

@@ -8,15 +8,16 @@ namespace GenModels.MLNet;
 /// <summary>Training options shared by every estimator of the library: epochs, batches, seed, progress, cancellation.</summary>
 public abstract class TrainingRunOptions
 {
-    /// <summary>Default values of the options.</summary>
+    /// <summary>
+    /// Default values of the options. Epochs, batch size and hidden widths have no fixed default: left unset (null) they are
+    /// derived from the data (see <see cref="TrainingBudget"/> and <see cref="ReconstructionNetworkOptions.DefaultHiddenSizes"/>).
+    /// </summary>
     public static class Defaults
     {
         /// <summary>Length of the code.</summary>
         public const int LatentDimension = 2;
-        /// <summary>Passes over the training data.</summary>
-        public const int Epochs = 20;
-        /// <summary>Rows per optimisation step.</summary>
-        public const int BatchSize = 128;
+        /// <summary>Optimiser steps an encoder aims at when <see cref="Epochs"/> is unset (the detectors and the GAN set their own).</summary>
+        public const int TargetSteps = TrainingBudget.ReconstructionTargetSteps;
         /// <summary>Adam's learning rate.</summary>
         public const double LearningRate = 1e-3;
         /// <summary>Rows per network call when transforming.</summary>
@@ -25,10 +26,24 @@ public abstract class TrainingRunOptions
         public const double Beta = 1.0;
     }
 
-    /// <summary>Passes over the training data.</summary>
-    public int Epochs = Defaults.Epochs;
-    /// <summary>Rows per optimisation step.</summary>
-    public int BatchSize = Defaults.BatchSize;
+    /// <summary>
+    /// Passes over the training data. Null (the default) derives them from the row count: enough epochs for about
+    /// <see cref="TargetSteps"/> optimiser steps, between 1 and 1,000 (for an encoder's 2,000 steps: about 280 epochs of
+    /// 100 rows, 3 of 100,000 rows, 1 of a million). The value used is logged and reported in the transformer's
+    /// <c>Training.Budget</c>.
+    /// </summary>
+    public int? Epochs;
+    /// <summary>
+    /// Rows per optimisation step. Null (the default) uses a tenth of the rows, between 16 and 128, so that small tables
+    /// get several steps per epoch.
+    /// </summary>
+    public int? BatchSize;
+    /// <summary>
+    /// Optimiser steps the derived epoch count aims at when <see cref="Epochs"/> is null: 2,000 for the encoders
+    /// (<see cref="TrainingBudget.ReconstructionTargetSteps"/>), 500 for the anomaly detectors
+    /// (<see cref="TrainingBudget.AnomalyDetectionTargetSteps"/>), 10,000 for the GAN (<see cref="TrainingBudget.GanTargetSteps"/>).
+    /// </summary>
+    public int TargetSteps = Defaults.TargetSteps;
     /// <summary>Adam's learning rate.</summary>
     public double LearningRate = Defaults.LearningRate;
     /// <summary>Seed of weight initialisation, shuffling and sampling. Null draws one from the <c>MLContext</c>'s seed.</summary>
@@ -54,6 +69,9 @@ public abstract class TrainingRunOptions
             throw new ArgumentException($"Output column names must differ from each other: {string.Join(", ", names)}.", "OutputColumnName");
     }
 
+    /// <summary>Whether training warns when the loss is still falling fast at the end (see <see cref="TrainingOptions.WarnIfUnconverged"/>).</summary>
+    private protected virtual bool WarnIfUnconverged => true;
+
     /// <summary>The vector column the network trains on.</summary>
     internal abstract string TrainingColumnName { get; }
 
@@ -78,6 +96,8 @@ public abstract class TrainingRunOptions
     {
         Epochs = Epochs,
         BatchSize = BatchSize,
+        TargetSteps = TargetSteps,
+        WarnIfUnconverged = WarnIfUnconverged,
         LearningRate = LearningRate,
         Seed = seed,
         ValidationFraction = ValidationFraction,
@@ -104,8 +124,12 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
 {
     /// <summary>Length of the code; between 1 and the input length.</summary>
     public int LatentDimension = Defaults.LatentDimension;
-    /// <summary>Encoder hidden widths, input side first; the decoder mirrors them.</summary>
-    public int[] HiddenSizes = [128, 64];
+    /// <summary>
+    /// Encoder hidden widths, input side first; the decoder mirrors them. Null (the default) derives them from the input
+    /// length D: [h, h/2] with h = 2D rounded up to a power of two, between 16 and 128 ([32, 16] for 9 columns, [128, 64]
+    /// for 60 columns or an image).
+    /// </summary>
+    public int[]? HiddenSizes;
     /// <summary>Non-linearity between hidden layers.</summary>
     public Activation Activation = Activation.ReLU;
     /// <summary>How the decoder models the input: Gaussian for real values, Bernoulli for values in [0, 1] such as pixels.</summary>
@@ -115,8 +139,8 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
     {
         if (LatentDimension <= 0)
             throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The latent dimension must be positive.");
-        if (HiddenSizes is null || HiddenSizes.Any(h => h <= 0))
-            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be given and positive.");
+        if (HiddenSizes is not null && HiddenSizes.Any(h => h <= 0))
+            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be positive.");
         base.Validate();
     }
 
@@ -124,13 +148,13 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
 
     internal VaeOptions ToVaeOptions(int inputDimension, double beta) => new()
     {
-        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
+        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes?.ToArray(),
         Activation = Activation, Likelihood = Likelihood, Beta = beta,
     };
 
     internal AutoencoderOptions ToAutoencoderOptions(int inputDimension) => new()
     {
-        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes.ToArray(),
+        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes?.ToArray(),
         Activation = Activation, Likelihood = Likelihood,
     };
 

@@ -357,11 +357,11 @@ public class ReliabilityTests : IDisposable
         var options = VaeOptions();
         var estimator = ml.Transforms.VaeEncode(options);
         options.LatentDimension = 3;
-        options.HiddenSizes[0] = 5;
+        options.HiddenSizes![0] = 5;
         options.OutputColumnName = "Other";
         var model = estimator.Fit(data);
         Assert.Equal(2, model.LatentDimension);
-        Assert.Equal([16], model.Model.Options.HiddenSizes);
+        Assert.Equal([16], model.Model.Options.HiddenSizes!);
         Assert.NotNull(model.Transform(data).Schema.GetColumnOrNull("Latent"));
     }
 

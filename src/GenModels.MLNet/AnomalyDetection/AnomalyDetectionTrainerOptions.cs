@@ -1,4 +1,6 @@
+using GenModels.Torch.Networks;
 using GenModels.Torch.Scoring;
+using GenModels.Torch.Training;
 
 namespace GenModels.MLNet.AnomalyDetection;
 
@@ -12,7 +14,23 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
         public const double Contamination = 0.05;
         /// <summary>Posterior samples per row for the VAE's ELBO and log-likelihood scores.</summary>
         public const int ScoreSamples = 16;
+        /// <summary>
+        /// How both detectors score rows unless <see cref="ScoreKind"/> is set: the robustly scaled reconstruction error for
+        /// the Gaussian likelihood (real-valued columns), the plain reconstruction error for the Bernoulli likelihood (values
+        /// in [0, 1] such as pixels). On small tables the scaling raised the VAE's mean ROC-AUC from 0.649 to 0.721; on
+        /// one-class Fashion-MNIST (3 epochs, classes 0, 6 and 8) it lowered it from 0.869 to 0.792, because background pixels
+        /// that are almost always reconstructed exactly get tiny scales and any stroke there dominates.
+        /// </summary>
+        public static AnomalyScoreKind ScoreKindFor(ReconstructionLikelihood likelihood) =>
+            likelihood == ReconstructionLikelihood.Bernoulli ? AnomalyScoreKind.ReconstructionError : AnomalyScoreKind.ScaledReconstructionError;
     }
+
+    /// <summary>
+    /// Creates options with the detectors' training default: while <see cref="TrainingRunOptions.Epochs"/> is unset, enough
+    /// epochs for about 500 optimiser steps (<see cref="TrainingBudget.AnomalyDetectionTargetSteps"/>), fewer than an
+    /// encoder's because longer training also teaches the network the outliers hidden in the training rows.
+    /// </summary>
+    private protected AnomalyDetectionTrainerOptions() => TargetSteps = TrainingBudget.AnomalyDetectionTargetSteps;
 
     /// <summary>The feature column: a known-size vector of Single, ideally normalised.</summary>
     public string FeatureColumnName = "Features";
@@ -24,6 +42,15 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
     public double Contamination = Defaults.Contamination;
     /// <summary>An explicit score threshold; when set, <see cref="Contamination"/> is not used.</summary>
     public float? Threshold;
+    /// <summary>
+    /// Optional column of known anomalies: Boolean (true = anomaly) or Single (&gt; 0 = anomaly), as <c>Evaluate</c> reads
+    /// labels. Rows marked there (confirmed fraud, failures) are kept out of the model of normal data and pushed to a high
+    /// reconstruction error by a bounded margin term (<c>GenModels.Torch.Training.KnownAnomalies</c>, after Deep SAD); the
+    /// other rows, labelled normal or not labelled, are modelled as without a label. The contamination threshold is then
+    /// taken over the unmarked rows and lowered, if needed, to the median score of the marked ones (never below the median
+    /// of the unmarked rows). When no row is marked, training is exactly as without the column.
+    /// </summary>
+    public string? LabelColumnName;
     /// <summary>Posterior samples per row for the ELBO (averaged) and log-likelihood (importance-weighted) scores (1 to 10,000).</summary>
     public int ScoreSamples = Defaults.ScoreSamples;
     /// <summary>
@@ -32,10 +59,16 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
     /// </summary>
     public bool NonFiniteRowsAreAnomalies = true;
 
-    /// <summary>How rows are scored.</summary>
-    public abstract AnomalyScoreKind ScoreKind { get; set; }
+    /// <summary>How rows are scored; null (the default) chooses by <see cref="NetworkTrainingOptions.Likelihood"/> (<see cref="Defaults.ScoreKindFor"/>).</summary>
+    public abstract AnomalyScoreKind? ScoreKind { get; set; }
+
+    /// <summary>The score used: <see cref="ScoreKind"/>, or the default for the likelihood.</summary>
+    internal AnomalyScoreKind ResolvedScoreKind => ScoreKind ?? Defaults.ScoreKindFor(Likelihood);
 
     internal override string TrainingColumnName => FeatureColumnName;
+
+    // The derived budget stops before convergence on purpose (see the constructor); an explicit Epochs is checked as usual.
+    private protected override bool WarnIfUnconverged => Epochs is not null;
 
     private protected override IEnumerable<string?> OutputNames() => [ScoreColumnName, PredictedLabelColumnName];
 
@@ -44,6 +77,9 @@ public abstract class AnomalyDetectionTrainerOptions : NetworkTrainingOptions
         CheckName(FeatureColumnName, nameof(FeatureColumnName));
         CheckName(ScoreColumnName, nameof(ScoreColumnName));
         CheckName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+        if (LabelColumnName is not null) CheckName(LabelColumnName, nameof(LabelColumnName));
+        if (LabelColumnName is not null && LabelColumnName == FeatureColumnName)
+            throw new ArgumentException("The label column must differ from the feature column.", nameof(LabelColumnName));
         base.Validate();
         if (Threshold is null && !(Contamination > 0 && Contamination <= 0.5))
             throw new ArgumentOutOfRangeException(nameof(Contamination), Contamination, "Contamination must be in (0, 0.5]: the share of training rows expected to be anomalies.");

@@ -23,7 +23,7 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
 
     internal GenerativeAnomalyDetectionTransformer(IReconstructionModel network, string featureColumnName, int batchSize, int noiseSeed,
         string scoreColumnName, string predictedLabelColumnName, AnomalyScoreKind scoreKind, int scoreSamples, float threshold,
-        bool nonFiniteRowsAreAnomalies, string[]? inputSlotNames, TrainingResult? training)
+        bool nonFiniteRowsAreAnomalies, string[]? inputSlotNames, TrainingResult? training, float[]? featureScales)
         : base(network, featureColumnName, batchSize, noiseSeed,
             DescribeOutputs([(NetworkOutputRole.Score, scoreColumnName), (NetworkOutputRole.PredictedLabel, predictedLabelColumnName)],
                 network.InputDimension, network.LatentDimension, inputSlotNames), inputSlotNames)
@@ -32,6 +32,9 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
             throw new ArgumentOutOfRangeException(nameof(scoreKind), scoreKind, $"A {network.GetType().Name} cannot produce the {scoreKind} score.");
         if (!float.IsFinite(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
         Limits.CheckSamples(scoreSamples, nameof(scoreSamples));
+        if (AnomalyScores.NeedsFeatureScales(scoreKind) && (featureScales is null || featureScales.Length != network.InputDimension || featureScales.Any(v => !(v > 0) || !float.IsFinite(v))))
+            throw new ArgumentException($"The {scoreKind} score needs {network.InputDimension} positive feature scales.", nameof(featureScales));
+        FeatureScales = AnomalyScores.NeedsFeatureScales(scoreKind) ? featureScales : null;
         ScoreKind = scoreKind;
         ScoreSamples = scoreSamples;
         Threshold = threshold;
@@ -45,6 +48,11 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
     public AnomalyScoreKind ScoreKind { get; }
     /// <summary>Posterior samples per row for the sampled scores.</summary>
     public int ScoreSamples { get; }
+    /// <summary>
+    /// The robust scale of each feature's reconstruction error on the training rows, which the
+    /// <see cref="AnomalyScoreKind.ScaledReconstructionError"/> score divides by; null for the other scores.
+    /// </summary>
+    public IReadOnlyList<float>? FeatureScales { get; }
     /// <summary>Rows whose score is above this are predicted anomalies.</summary>
     public float Threshold { get; }
     /// <summary>
@@ -62,11 +70,12 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
     /// <summary>A copy of this detector (with its own copy of the network) that flags scores above <paramref name="threshold"/>.</summary>
     public GenerativeAnomalyDetectionTransformer WithThreshold(float threshold) =>
         new(ReconstructionNetworks.Clone(Network), InputColumnName, BatchSize, NoiseSeed, ScoreColumnName, PredictedLabelColumnName,
-            ScoreKind, ScoreSamples, threshold, NonFiniteRowsAreAnomalies, InputSlotNames, null);
+            ScoreKind, ScoreSamples, threshold, NonFiniteRowsAreAnomalies, InputSlotNames, null, FeatureScales?.ToArray());
 
     private protected override void Map(Tensor input, Tensor?[] outputs, Generator noise)
     {
-        var scores = AnomalyScores.Compute(Network, input, ScoreKind, ScoreSamples, noise).unsqueeze(1);
+        var scales = FeatureScales is null ? null : tensor(FeatureScales.ToArray());
+        var scores = AnomalyScores.Compute(Network, input, ScoreKind, ScoreSamples, noise, scales).unsqueeze(1);
         if (NonFiniteRowsAreAnomalies) scores = scores.masked_fill(input.isfinite().logical_not().any(1, keepdim: true), float.PositiveInfinity);
         outputs[0]?.copy_(scores);
         outputs[1]?.copy_(scores.gt(Threshold).to_type(ScalarType.Float32));
@@ -74,7 +83,9 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
 
     // Settings after the shared header:
     //   format 1: string networkKind; int scoreKind; int scoreSamples; float threshold;
-    //   format 2: the same, then bool nonFiniteRowsAreAnomalies (format-1 models load with the default, true).
+    //   format 2: the same, then bool nonFiniteRowsAreAnomalies; int featureScaleCount (0 when the score does not use them);
+    //             featureScaleCount × float, the scaled reconstruction error's feature scales.
+    //   Format-1 models load with nonFiniteRowsAreAnomalies = true and no feature scales.
     private protected override void WriteSettings(BinaryWriter writer)
     {
         writer.Write(ReconstructionNetworks.KindOf(Network));
@@ -82,6 +93,8 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
         writer.Write(ScoreSamples);
         writer.Write(Threshold);
         writer.Write(NonFiniteRowsAreAnomalies);
+        writer.Write(FeatureScales?.Count ?? 0);
+        foreach (var v in FeatureScales ?? []) writer.Write(v);
     }
 
     private static readonly ModelFormat SavedFormat = new("GMANOMLY", LoaderSignature, typeof(GenerativeAnomalyDetectionTransformer));
@@ -97,11 +110,18 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
             var scoreKind = ModelPersistence.ReadEnum<AnomalyScoreKind>(reader, "score kind");
             int samples = ModelPersistence.ReadCount(reader, "the score sample count", 1, Limits.MaxSamples);
             float threshold = reader.ReadSingle();
-            bool nonFinite = format < ModelFormat.Version2 || reader.ReadBoolean();
+            bool nonFinite = true;
+            float[]? scales = null;
+            if (format >= ModelFormat.Version2)
+            {
+                nonFinite = reader.ReadBoolean();
+                int scaleCount = ModelPersistence.ReadCount(reader, "the feature scale count", 0, header.InputDimension);
+                scales = scaleCount == 0 ? null : Enumerable.Range(0, scaleCount).Select(_ => reader.ReadSingle()).ToArray();
+            }
             if (header.Outputs.Length != 2 || header.Outputs[0].Role != NetworkOutputRole.Score || header.Outputs[1].Role != NetworkOutputRole.PredictedLabel)
                 throw new InvalidDataException("The saved anomaly detector is corrupt: its output columns are not Score and PredictedLabel.");
             return LoadWith(header, ReconstructionNetworks.Deserialize(kind, network), model =>
                 new GenerativeAnomalyDetectionTransformer(model, header.InputColumnName, header.BatchSize, header.NoiseSeed,
-                    header.Outputs[0].Name, header.Outputs[1].Name, scoreKind, samples, threshold, nonFinite, header.InputSlotNames, null));
+                    header.Outputs[0].Name, header.Outputs[1].Name, scoreKind, samples, threshold, nonFinite, header.InputSlotNames, null, scales));
         });
 }

@@ -1,6 +1,7 @@
 using GenModels.MLNet.Data;
 using GenModels.Torch.Diffusion;
 using GenModels.Torch.Networks;
+using GenModels.Torch.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -17,14 +18,14 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
     /// <summary>Options of <see cref="DiffusionEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
     {
-        /// <summary>The default number of epochs: diffusion models need many more optimiser steps than autoencoders.</summary>
-        public const int DefaultEpochs = 200;
-
         // The network and schedule defaults live in GenModels.Torch's DiffusionOptions; these fields start from them.
         private static readonly DiffusionOptions Model = new();
 
-        /// <summary>Creates options with the diffusion defaults (200 epochs, learning rate 1e-3).</summary>
-        public Options() => Epochs = DefaultEpochs;
+        /// <summary>
+        /// Creates options with the diffusion defaults: learning rate 1e-3 and, while <see cref="TrainingRunOptions.Epochs"/>
+        /// is unset, enough epochs for about 10,000 optimiser steps (<see cref="TrainingBudget.DiffusionTargetSteps"/>).
+        /// </summary>
+        public Options() => TargetSteps = TrainingBudget.DiffusionTargetSteps;
 
         /// <summary>The column to imitate: a known-size vector of Single. The model standardises it itself.</summary>
         public string FeatureColumnName = "Features";

@@ -2,6 +2,7 @@ using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
 using GenModels.Torch.Gan;
 using GenModels.Torch.Networks;
+using GenModels.Torch.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -17,11 +18,15 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     /// <summary>Options of <see cref="GanEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
     {
-        /// <summary>Creates options with the GAN's training defaults (learning rate 2e-4, 100 epochs).</summary>
+        /// <summary>
+        /// Creates options with the GAN's training defaults: learning rate 2e-4 and, while <see cref="TrainingRunOptions.Epochs"/>
+        /// is unset, enough epochs for about 10,000 optimiser steps (<see cref="TrainingBudget.GanTargetSteps"/>; for
+        /// example about 310 epochs of 4,000 rows or 22 of 60,000).
+        /// </summary>
         public Options()
         {
             LearningRate = 2e-4;
-            Epochs = 100;
+            TargetSteps = TrainingBudget.GanTargetSteps;
         }
 
         /// <summary>The column to imitate: a known-size vector of Single; <c>Vector&lt;Single, C, H, W&gt;</c> images get convolutional networks.</summary>

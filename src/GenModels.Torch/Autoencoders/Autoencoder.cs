@@ -15,8 +15,8 @@ public sealed class Autoencoder : nn.Module<Tensor, Tensor>, IReconstructionMode
     {
         options.Validate();
         Options = options;
-        encoder = new Mlp("encoder", options.InputDimension, options.HiddenSizes, options.LatentDimension, options.Activation);
-        decoder = new Mlp("decoder", options.LatentDimension, options.HiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
+        encoder = new Mlp("encoder", options.InputDimension, options.ResolvedHiddenSizes, options.LatentDimension, options.Activation);
+        decoder = new Mlp("decoder", options.LatentDimension, options.ResolvedHiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
         RegisterComponents();
     }
 

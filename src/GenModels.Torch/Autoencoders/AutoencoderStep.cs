@@ -9,11 +9,18 @@ public sealed class AutoencoderStep : ITrainStep
 {
     private readonly Autoencoder model;
     private readonly optim.Optimizer optimizer;
+    private readonly KnownAnomalies? knownAnomalies;
+    private readonly Generator? generator;
 
-    /// <summary>Trains <paramref name="model"/> with Adam at <paramref name="learningRate"/>.</summary>
-    public AutoencoderStep(Autoencoder model, double learningRate)
+    /// <summary>
+    /// Trains <paramref name="model"/> with Adam at <paramref name="learningRate"/>; <paramref name="knownAnomalies"/>, when
+    /// given, adds their margin term (see <see cref="KnownAnomalies"/>), drawing them with <paramref name="generator"/>.
+    /// </summary>
+    public AutoencoderStep(Autoencoder model, double learningRate, KnownAnomalies? knownAnomalies = null, Generator? generator = null)
     {
         this.model = model;
+        this.knownAnomalies = knownAnomalies;
+        this.generator = generator;
         optimizer = optim.Adam(model.parameters(), learningRate);
     }
 
@@ -24,6 +31,8 @@ public sealed class AutoencoderStep : ITrainStep
     public StepLosses TrainStep(Tensor batch)
     {
         var loss = model.Loss(batch).mean();   // 1. reconstruct and score
+        if (knownAnomalies is not null)        //    + margin of the known anomalies
+            loss = loss + knownAnomalies.Loss(model, batch, generator);
         optimizer.zero_grad();                 // 2. update encoder and decoder together
         loss.backward();
         optimizer.step();

@@ -7,8 +7,25 @@ public class ReconstructionNetworkOptions
     public int InputDimension { get; set; }
     /// <summary>Length of the code (latent vector).</summary>
     public int LatentDimension { get; set; }
-    /// <summary>Encoder hidden widths, input side first; the decoder mirrors them.</summary>
-    public int[] HiddenSizes { get; set; } = [128, 64];
+    /// <summary>
+    /// Encoder hidden widths, input side first; the decoder mirrors them. Null (the default) derives them from the input
+    /// length with <see cref="DefaultHiddenSizes"/>.
+    /// </summary>
+    public int[]? HiddenSizes { get; set; }
+
+    /// <summary>The widths the network is built with: <see cref="HiddenSizes"/>, or the ones derived from the input length.</summary>
+    public int[] ResolvedHiddenSizes => HiddenSizes ?? DefaultHiddenSizes(InputDimension);
+
+    /// <summary>
+    /// Hidden widths derived from the input length D: two layers [h, h/2] with h = 2D rounded up to a power of two and
+    /// clamped to [16, 128]. A table of 9 columns gets [32, 16], one of 60 columns [128, 64], an image [128, 64] (the
+    /// former fixed default, made for images, which is far wider than a table of a few columns needs).
+    /// </summary>
+    public static int[] DefaultHiddenSizes(int inputDimension)
+    {
+        int h = (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, 2 * inputDimension)), 16, 128);
+        return [h, h / 2];
+    }
     /// <summary>Non-linearity between hidden layers.</summary>
     public Activation Activation { get; set; } = Activation.ReLU;
     /// <summary>How the decoder output models the input.</summary>
@@ -22,7 +39,7 @@ public class ReconstructionNetworkOptions
         if (LatentDimension <= 0 || LatentDimension > InputDimension)
             throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension,
                 $"The latent dimension must be between 1 and the input dimension ({InputDimension}).");
-        if (HiddenSizes is null || HiddenSizes.Any(h => h <= 0))
-            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be given and positive.");
+        if (HiddenSizes is not null && HiddenSizes.Any(h => h <= 0))
+            throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be positive.");
     }
 }

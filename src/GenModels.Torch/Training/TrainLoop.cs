@@ -33,8 +33,11 @@ public static class TrainLoop
             train = data.index_select(0, split.narrow(0, validationRows, rows - validationRows));
         }
         long trainRows = train.shape[0];
-        int batches = (int)((trainRows + options.BatchSize - 1) / options.BatchSize);
+        var budget = TrainingBudget.Resolve(trainRows, options.Epochs, options.BatchSize, options.TargetSteps);
+        int batchSize = budget.BatchSize, epochs = budget.Epochs;
+        int batches = (int)((trainRows + batchSize - 1) / batchSize);
         int reportEvery = Math.Max(1, batches / 20);
+        var convergence = new ConvergenceWatch((long)epochs * batches);
 
         var history = new List<TrainingProgress>();
         double bestValidation = double.PositiveInfinity;
@@ -43,7 +46,7 @@ public static class TrainLoop
         bool stoppedEarly = false;
         try
         {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            for (int epoch = 1; epoch <= epochs; epoch++)
             {
                 step.Module.train();
                 var sums = new Dictionary<string, double>();
@@ -54,7 +57,7 @@ public static class TrainLoop
                     {
                         options.CancellationToken.ThrowIfCancellationRequested();
                         using var scope = NewDisposeScope();
-                        long start = (long)b * options.BatchSize, count = Math.Min(options.BatchSize, trainRows - start);
+                        long start = (long)b * batchSize, count = Math.Min(batchSize, trainRows - start);
                         var batch = train.index_select(0, order.narrow(0, start, count));
                         var losses = step.TrainStep(batch);
                         if (!losses.IsFinite)
@@ -62,16 +65,17 @@ public static class TrainLoop
                                 $"The training loss became non-finite at epoch {epoch}, batch {b + 1} ({Describe(losses)}). " +
                                 "Lower the learning rate, or scale the features (for example with NormalizeMinMax).");
                         Accumulate(sums, losses, count);
+                        convergence.Add(losses.Values[0].Value);
                         seen += count;
                         if (options.Progress is not null && b + 1 < batches && (b + 1) % reportEvery == 0)
-                            options.Progress.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches, false, Means(sums, seen), null, clock.Elapsed));
+                            options.Progress.Report(new TrainingProgress(epoch, epochs, b + 1, batches, false, Means(sums, seen), null, clock.Elapsed));
                     }
                 }
 
                 Dictionary<string, double>? validationLosses = null;
                 if (validationRows > 0)
                 {
-                    validationLosses = Evaluate(step, validation, options.BatchSize);
+                    validationLosses = Evaluate(step, validation, batchSize);
                     double current = validationLosses.First().Value;
                     if (current < bestValidation)
                     {
@@ -81,11 +85,11 @@ public static class TrainLoop
                     }
                     else epochsWithoutImprovement++;
                 }
-                var report = new TrainingProgress(epoch, options.Epochs, batches, batches, true, Means(sums, seen), validationLosses, clock.Elapsed);
+                var report = new TrainingProgress(epoch, epochs, batches, batches, true, Means(sums, seen), validationLosses, clock.Elapsed);
                 history.Add(report);
                 options.Progress?.Report(report);
 
-                if (options.EarlyStoppingPatience > 0 && validationRows > 0 && epochsWithoutImprovement >= options.EarlyStoppingPatience && epoch < options.Epochs)
+                if (options.EarlyStoppingPatience > 0 && validationRows > 0 && epochsWithoutImprovement >= options.EarlyStoppingPatience && epoch < epochs)
                 {
                     stoppedEarly = true;
                     break;
@@ -99,7 +103,14 @@ public static class TrainLoop
             if (bestWeights is not null) foreach (var t in bestWeights.Values) t.Dispose();
             if (validationRows > 0) { train.Dispose(); validation.Dispose(); }
         }
-        return new TrainingResult(history.Count, history, stoppedEarly, clock.Elapsed);
+        var warnings = new List<string>();
+        if (options.WarnIfUnconverged && !stoppedEarly && convergence.StillFalling(out double share))
+            warnings.Add($"Training ended far from converged: the loss fell by {share:P0} of its total decrease over the last tenth of the steps. " +
+                         (budget.EpochsDerived ? "Set Epochs above the derived " : "Raise Epochs above ") + $"{epochs} (or the learning rate) so that the loss levels off.");
+        return new TrainingResult(history.Count, history, stoppedEarly, clock.Elapsed)
+        {
+            Budget = budget, Steps = convergence.Steps, Warnings = warnings,
+        };
     }
 
     /// <summary>Mean losses of <paramref name="step"/> over <paramref name="data"/>, in eval mode without gradients.</summary>
@@ -116,6 +127,40 @@ public static class TrainLoop
             Accumulate(sums, step.EvaluateStep(data.narrow(0, start, count)), count);
         }
         return Means(sums, rows);
+    }
+
+    /// <summary>
+    /// Mean loss of each tenth of the planned steps; training is "far from converged" when the last tenth still lowered the
+    /// loss by more than <see cref="UnconvergedShare"/> of the whole run's decrease (a loss that levels off lowers it by a
+    /// few percent there; one still falling in a straight line, by about 11 %).
+    /// </summary>
+    private sealed class ConvergenceWatch(long plannedSteps)
+    {
+        /// <summary>Share of the total decrease still made in the last tenth of the steps that triggers the warning.</summary>
+        public const double UnconvergedShare = 0.08;
+        private readonly double[] sums = new double[10];
+        private readonly long[] counts = new long[10];
+
+        public long Steps { get; private set; }
+
+        public void Add(float loss)
+        {
+            int segment = (int)Math.Min(9, Steps * 10 / Math.Max(1, plannedSteps));
+            sums[segment] += loss;
+            counts[segment]++;
+            Steps++;
+        }
+
+        public bool StillFalling(out double share)
+        {
+            share = 0;
+            if (Steps < 100 || counts.Any(c => c == 0)) return false; // too few steps to judge
+            double first = sums[0] / counts[0], ninth = sums[8] / counts[8], last = sums[9] / counts[9];
+            double total = first - last;
+            if (!(total > 0)) return false;
+            share = (ninth - last) / total;
+            return share > UnconvergedShare;
+        }
     }
 
     private static void Accumulate(Dictionary<string, double> sums, StepLosses losses, long weight)

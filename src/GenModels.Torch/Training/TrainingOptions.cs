@@ -3,10 +3,21 @@ namespace GenModels.Torch.Training;
 /// <summary>Settings of <see cref="TrainLoop"/>.</summary>
 public sealed class TrainingOptions
 {
-    /// <summary>Passes over the training rows.</summary>
-    public int Epochs { get; set; } = 20;
-    /// <summary>Rows per optimisation step.</summary>
-    public int BatchSize { get; set; } = 128;
+    /// <summary>
+    /// Passes over the training rows. Null (the default) derives them from the data size: enough epochs for about
+    /// <see cref="TargetSteps"/> optimiser steps, within [<see cref="TrainingBudget.MinEpochs"/>, <see cref="TrainingBudget.MaxEpochs"/>]
+    /// (see <see cref="TrainingBudget"/>).
+    /// </summary>
+    public int? Epochs { get; set; }
+    /// <summary>Rows per optimisation step. Null (the default) adapts it to the row count (see <see cref="TrainingBudget"/>).</summary>
+    public int? BatchSize { get; set; }
+    /// <summary>Optimiser steps the automatic epoch count aims at when <see cref="Epochs"/> is null.</summary>
+    public int TargetSteps { get; set; } = TrainingBudget.ReconstructionTargetSteps;
+    /// <summary>
+    /// Whether <see cref="TrainingResult.Warnings"/> says when the loss is still falling fast at the end. Off for a budget
+    /// that stops early on purpose (the anomaly detectors' derived budget, which keeps them from learning the outliers).
+    /// </summary>
+    public bool WarnIfUnconverged { get; set; } = true;
     /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; set; } = 1e-3;
     /// <summary>Seed of the shuffling, the validation split and the model's noise.</summary>
@@ -24,6 +35,7 @@ public sealed class TrainingOptions
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "At least one epoch is needed.");
+        if (TargetSteps < 1) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "At least one optimiser step is needed.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be positive.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "The validation fraction must be in [0, 1).");
@@ -56,7 +68,18 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batc
 /// <param name="History">The epoch-end report of every epoch.</param>
 /// <param name="StoppedEarly">True when early stopping ended training (the best weights were restored).</param>
 /// <param name="Elapsed">Wall time.</param>
-public sealed record TrainingResult(int EpochsRun, IReadOnlyList<TrainingProgress> History, bool StoppedEarly, TimeSpan Elapsed);
+public sealed record TrainingResult(int EpochsRun, IReadOnlyList<TrainingProgress> History, bool StoppedEarly, TimeSpan Elapsed)
+{
+    /// <summary>The epochs and batch size training used: the user's settings, or the values derived from the row count.</summary>
+    public TrainingBudget Budget { get; init; } = new(0, 0, 0, false, false);
+    /// <summary>Optimiser steps taken.</summary>
+    public long Steps { get; init; }
+    /// <summary>
+    /// Problems found after training, each saying what to change: a VAE whose code collapsed onto the prior, or a loss still
+    /// falling fast at the end. Empty when none.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Thrown when a loss becomes NaN or infinite: the learning rate is usually too high or the data unscaled.</summary>
 public sealed class NonFiniteLossException : Exception

@@ -10,12 +10,30 @@ public sealed class VaeStep : ITrainStep
     private readonly VariationalAutoencoder model;
     private readonly optim.Optimizer optimizer;
     private readonly Generator noise;
+    private readonly KnownAnomalies? knownAnomalies;
+    private readonly long klWarmupSteps;
+    private long steps;
 
-    /// <summary>Trains <paramref name="model"/> with Adam; <paramref name="noise"/> drives the reparameterisation.</summary>
-    public VaeStep(VariationalAutoencoder model, double learningRate, Generator noise)
+    /// <summary>
+    /// Trains <paramref name="model"/> with Adam; <paramref name="noise"/> drives the reparameterisation;
+    /// <paramref name="knownAnomalies"/>, when given, adds their margin term (see <see cref="KnownAnomalies"/>).
+    /// </summary>
+    /// <param name="model">The VAE to train.</param>
+    /// <param name="learningRate">Adam's learning rate.</param>
+    /// <param name="noise">Drives the reparameterisation.</param>
+    /// <param name="knownAnomalies">Rows to push away, or null.</param>
+    /// <param name="klWarmupSteps">
+    /// Steps over which the KL weight rises linearly from 0 to β (0 = none). Reconstructing first lets the encoder find a
+    /// code before the KL term pulls it to the prior, which on small tables otherwise keeps the code collapsed for
+    /// thousands of steps.
+    /// </param>
+    public VaeStep(VariationalAutoencoder model, double learningRate, Generator noise, KnownAnomalies? knownAnomalies = null, long klWarmupSteps = 0)
     {
+        if (klWarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(klWarmupSteps), klWarmupSteps, "The warm-up cannot be negative.");
+        this.klWarmupSteps = klWarmupSteps;
         this.model = model;
         this.noise = noise;
+        this.knownAnomalies = knownAnomalies;
         optimizer = optim.Adam(model.parameters(), learningRate);
     }
 
@@ -28,7 +46,10 @@ public sealed class VaeStep : ITrainStep
         var (reconstruction, kl) = model.LossParts(batch, noise);                      // 1. encode, sample z, decode
         var reconstructionLoss = reconstruction.mean();
         var klLoss = kl.mean();
-        var loss = reconstructionLoss + model.Options.Beta * klLoss;                    // 2. β-weighted ELBO
+        double beta = model.Options.Beta * (klWarmupSteps > 0 ? Math.Min(1.0, (double)++steps / klWarmupSteps) : 1.0);
+        var loss = reconstructionLoss + beta * klLoss;                                   // 2. β-weighted ELBO (β warming up)
+        if (knownAnomalies is not null)                                                  //    + margin of the known anomalies
+            loss = loss + knownAnomalies.Loss(model, batch, noise);
         optimizer.zero_grad();                                                           // 3. update both networks
         loss.backward();
         optimizer.step();

@@ -20,8 +20,8 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, (Tensor Reconstru
     {
         options.Validate();
         Options = options;
-        encoder = new Mlp("encoder", options.InputDimension, options.HiddenSizes, 2 * options.LatentDimension, options.Activation);
-        decoder = new Mlp("decoder", options.LatentDimension, options.HiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
+        encoder = new Mlp("encoder", options.InputDimension, options.ResolvedHiddenSizes, 2 * options.LatentDimension, options.Activation);
+        decoder = new Mlp("decoder", options.LatentDimension, options.ResolvedHiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
         if (options.Likelihood == ReconstructionLikelihood.Gaussian)
             log_scale = nn.Parameter(zeros(options.InputDimension));
         RegisterComponents();

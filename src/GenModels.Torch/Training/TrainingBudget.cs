@@ -1,0 +1,69 @@
+namespace GenModels.Torch.Training;
+
+/// <summary>
+/// The number of epochs and the batch size of a training run, and the rule that derives them from the row count when the
+/// user leaves them unset. A budget in epochs alone trains a few hundred rows for a few dozen optimiser steps and a
+/// million rows for a long time; the rule aims at a number of optimiser steps instead:
+/// <list type="bullet">
+/// <item>batch size = rows / <see cref="RowsPerBatchDivisor"/>, clamped to [<see cref="MinBatchSize"/>, <see cref="MaxBatchSize"/>]
+/// (16 rows per step on 100–300 rows, 128 from 1,280 rows up);</item>
+/// <item>epochs = ⌈target steps / batches per epoch⌉, clamped to [<see cref="MinEpochs"/>, <see cref="MaxEpochs"/>]
+/// (about 280 epochs of 100 rows, 3 epochs of 100,000 rows, 1 epoch of a million rows).</item>
+/// </list>
+/// </summary>
+/// <param name="Epochs">Passes over the training rows.</param>
+/// <param name="BatchSize">Rows per optimiser step.</param>
+/// <param name="TargetSteps">The steps the automatic epoch count aimed at.</param>
+/// <param name="EpochsDerived">True when the epochs came from the rule.</param>
+/// <param name="BatchSizeDerived">True when the batch size came from the rule.</param>
+public sealed record TrainingBudget(int Epochs, int BatchSize, int TargetSteps, bool EpochsDerived, bool BatchSizeDerived)
+{
+    /// <summary>
+    /// Optimiser steps an encoder (VAE, autoencoder) aims at. On 100 rows of 6 columns driven by 2 factors the
+    /// autoencoder's reconstruction error fell from 0.117 after 500 steps to 0.019 after 1,000 and 0.018 after 2,000 (an
+    /// untrained network: 1.04); the former default, 20 epochs at batch 128, was 20 steps on 100 rows.
+    /// </summary>
+    public const int ReconstructionTargetSteps = 2000;
+    /// <summary>
+    /// Optimiser steps the anomaly detectors aim at. Their training rows hold unlabelled outliers, and the longer a network
+    /// trains the better it learns to reconstruct those too: on the tabular-anomaly benchmark (120–960 training rows) the
+    /// VAE's mean ROC-AUC was 0.721 after 500 steps, 0.700 after 1,000 and 0.696 after 2,000, and on the set whose
+    /// outliers form one tight cluster (letter) it fell from 0.60 to 0.42 and 0.47. Fewer steps (250) under-fitted the
+    /// wider sets (sonar 0.59 against 0.63).
+    /// </summary>
+    public const int AnomalyDetectionTargetSteps = 500;
+    /// <summary>Optimiser steps (discriminator and generator updates) a GAN aims at: its two players need more than an autoencoder.</summary>
+    public const int GanTargetSteps = 10_000;
+    /// <summary>
+    /// Optimiser steps a diffusion model aims at: it learns the data at every noise level, so it needs many steps. With
+    /// 15,600 steps it put 95 % of samples within 3σ of a tight ring's modes and 94 % on a 5×5 grid (the diffusion-modes
+    /// benchmark); 1,800 steps on a three-mode mixture gave 34–81 % depending on the schedule.
+    /// </summary>
+    public const int DiffusionTargetSteps = 10_000;
+    /// <summary>Smallest automatic batch size.</summary>
+    public const int MinBatchSize = 16;
+    /// <summary>Largest automatic batch size.</summary>
+    public const int MaxBatchSize = 128;
+    /// <summary>The automatic batch size is the row count divided by this, clamped: about ten steps per epoch on small data.</summary>
+    public const int RowsPerBatchDivisor = 10;
+    /// <summary>Fewest automatic epochs.</summary>
+    public const int MinEpochs = 1;
+    /// <summary>Most automatic epochs (reached below about 100 rows).</summary>
+    public const int MaxEpochs = 1000;
+
+    /// <summary>Resolves the budget for <paramref name="rows"/> training rows: explicit values are kept as they are.</summary>
+    public static TrainingBudget Resolve(long rows, int? epochs, int? batchSize, int targetSteps)
+    {
+        int batch = batchSize ?? (int)Math.Clamp(rows / RowsPerBatchDivisor, MinBatchSize, MaxBatchSize);
+        long batchesPerEpoch = Math.Max(1, (rows + batch - 1) / batch);
+        int resolvedEpochs = epochs ?? (int)Math.Clamp((targetSteps + batchesPerEpoch - 1) / batchesPerEpoch, MinEpochs, MaxEpochs);
+        return new TrainingBudget(resolvedEpochs, batch, targetSteps, epochs is null, batchSize is null);
+    }
+
+    /// <summary>Optimiser steps this budget takes on <paramref name="rows"/> rows.</summary>
+    public long Steps(long rows) => (long)Epochs * Math.Max(1, (rows + BatchSize - 1) / BatchSize);
+
+    /// <summary>"N epochs (derived) at batch B (derived)" for logs.</summary>
+    public override string ToString() =>
+        $"{Epochs} epochs{(EpochsDerived ? $" (derived: about {TargetSteps} steps)" : "")} at batch {BatchSize}{(BatchSizeDerived ? " (derived from the row count)" : "")}";
+}
