@@ -1,5 +1,6 @@
 using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
+using GenModels.Torch;
 using GenModels.Torch.Autoencoders;
 using GenModels.Torch.Training;
 using GenModels.Torch.Vae;
@@ -106,7 +107,8 @@ internal static class EstimatorFitting
         channel.Info($"Training {component} on {rows} rows (seed {seed}).");
         var training = options.ToTrainingOptions(seed);
         training.Progress = new ChannelProgress(channel, options.Progress);
-        var trained = train(training);
+        (TModel Model, TrainingResult Result) trained;
+        using (TorchThreads.Use(options.NumberOfThreads)) trained = train(training);
         var result = trained.Result;
         channel.Info($"{component} training finished: {result.Budget}, {result.Steps} optimiser steps, {result.Elapsed.TotalSeconds:F1} s.");
         foreach (var warning in result.Warnings) channel.Warning($"{component}: {warning}");

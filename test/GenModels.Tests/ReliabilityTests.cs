@@ -496,6 +496,28 @@ public class ReliabilityTests : IDisposable
         Assert.NotEqual(untouched, afterFit);
     }
 
+    // Threads: the library sets libtorch's count around its own work and gives the caller's back.
+
+    [Fact]
+    public void ThreadCountsAreSetForTheLibrarysWorkAndRestoredAfterwards()
+    {
+        int before = TorchSharp.torch.get_num_threads();
+        using (GenModels.Torch.TorchThreads.Use(1)) Assert.Equal(1, TorchSharp.torch.get_num_threads());
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+
+        var ml = new MLContext(seed: 1);
+        var options = VaeOptions();
+        options.NumberOfThreads = 0;
+        Assert.Equal("NumberOfThreads", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.VaeEncode(options)).ParamName);
+        options.NumberOfThreads = 1;
+        var data = Synthetic.Load(ml, Synthetic.CurvedManifold(40, seed: 16));
+        var oneThread = Bits(ml.Transforms.VaeEncode(options).Fit(data).Transform(data), "Latent");
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+        options.NumberOfThreads = null;
+        Assert.Equal(oneThread.Length, Bits(ml.Transforms.VaeEncode(options).Fit(data).Transform(data), "Latent").Length);
+        Assert.Equal("Count", Assert.Throws<ArgumentOutOfRangeException>(() => GenModels.Torch.TorchThreads.Count = 0).ParamName);
+    }
+
     // Also: GetOutputSchema and Fit describe a wrong column the same way.
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GenModels.Torch;
 using static TorchSharp.torch;
 
 namespace GenModels.MLNet.Data;
@@ -67,6 +68,7 @@ internal sealed class BatchBuffers : IDisposable
     /// <summary>Runs the mapping once on the first <paramref name="rows"/> input rows and copies the results out.</summary>
     public void Run(int rows, Generator noise)
     {
+        using (TorchThreads.Use())
         using (var scope = NewDisposeScope())
         {
             var views = new Tensor?[outputs.Length];
