@@ -12,7 +12,7 @@ namespace GenModels.MLNet;
 /// streaming <see cref="Transform"/>, <c>PredictionEngine</c> support and the saved header. Derived classes own the network
 /// and say how to fill each output column.
 /// </summary>
-public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper, IDisposable
+public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper, IOnnxExportable, IDisposable
 {
     private readonly TransformerNetwork<IReconstructionModel> network;
 
@@ -84,6 +84,35 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     }
 
     private protected abstract void Map(Tensor input, Tensor?[] outputs, Generator noise);
+
+    // ONNX export (mlContext.Model.ConvertToOnnx): every output except the sampled ones has a deterministic ONNX form.
+    bool IOnnxExportable.CanExportOnnx => Outputs.All(o => o.Role is not (NetworkOutputRole.SampledLatent or NetworkOutputRole.LogLikelihood)) && CanExportOnnx;
+
+    void IOnnxExportable.ExportOnnx(OnnxGraph graph)
+    {
+        var x = graph.Input(InputColumnName);
+        var (mean, logVar) = OnnxNetworks.Encode(graph, Network, x);
+        string? reconstruction = null;
+        string Reconstruction() => reconstruction ??= OnnxNetworks.Decode(graph, Network, mean);
+        var values = new Dictionary<NetworkOutputRole, Func<string>>
+        {
+            [NetworkOutputRole.Latent] = () => mean,
+            [NetworkOutputRole.LogVariance] = () => logVar!,
+            [NetworkOutputRole.Reconstruction] = Reconstruction,
+            [NetworkOutputRole.ReconstructionError] = () =>
+                OnnxNetworks.RowSum(graph, OnnxNetworks.Square(graph, graph.Node("Sub", [x, Reconstruction()])), InputDimension, 1f / InputDimension),
+        };
+        ExportOnnx(graph, x, mean, logVar, Reconstruction, values);
+        foreach (var output in Outputs)
+            graph.Output(output.Name, output.Type, "Identity", [values[output.Role]()]);
+    }
+
+    /// <summary>False when this transformer's settings have no ONNX form.</summary>
+    private protected virtual bool CanExportOnnx => true;
+
+    /// <summary>Adds the derived transformer's own output values (by role) to <paramref name="values"/>.</summary>
+    private protected virtual void ExportOnnx(OnnxGraph graph, string x, string mean, string? logVar, Func<string> reconstruction,
+        Dictionary<NetworkOutputRole, Func<string>> values) { }
 
     /// <summary>The trained network the transformer runs; throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
     private protected IReconstructionModel Network => network.Value;

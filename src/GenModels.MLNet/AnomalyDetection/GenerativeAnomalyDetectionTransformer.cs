@@ -81,6 +81,35 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
         outputs[1]?.copy_(scores.gt(Threshold).to_type(ScalarType.Float32));
     }
 
+    // The deterministic scores have an ONNX form; the sampled ones (ELBO, log-likelihood) do not.
+    private protected override bool CanExportOnnx => ScoreKind is AnomalyScoreKind.ReconstructionError or AnomalyScoreKind.ScaledReconstructionError;
+
+    private protected override void ExportOnnx(OnnxGraph graph, string x, string mean, string? logVar, Func<string> reconstruction,
+        Dictionary<NetworkOutputRole, Func<string>> values)
+    {
+        int d = InputDimension;
+        var error = graph.Node("Sub", [x, reconstruction()]);
+        string score;
+        if (ScoreKind == AnomalyScoreKind.ReconstructionError)
+            score = OnnxNetworks.RowSum(graph, OnnxNetworks.Square(graph, error), d, 1f / d);
+        else
+        {
+            // ½·Σ((x − x̂)/s)², plus the code's KL to the prior for a VAE: −½·Σ(1 + logVar − mean² − exp(logVar)).
+            var scaled = graph.Node("Div", [error, graph.Constant(FeatureScales!.ToArray(), 1, d)]);
+            score = OnnxNetworks.RowSum(graph, OnnxNetworks.Square(graph, scaled), d, 0.5f);
+            if (logVar is not null)
+            {
+                int k = ((IReconstructionModel)Network).LatentDimension;
+                var inner = graph.Node("Sub", [graph.Node("Sub", [graph.Node("Add", [logVar, graph.Constant([1f], 1)]), OnnxNetworks.Square(graph, mean)]), graph.Node("Exp", [logVar])]);
+                score = graph.Node("Add", [score, OnnxNetworks.RowSum(graph, inner, k, -0.5f)]);
+            }
+        }
+        if (NonFiniteRowsAreAnomalies)
+            score = graph.Node("Where", [OnnxNetworks.NonFiniteRows(graph, x, d), graph.Constant([float.PositiveInfinity], 1), score]);
+        values[NetworkOutputRole.Score] = () => score;
+        values[NetworkOutputRole.PredictedLabel] = () => graph.Node("Greater", [score, graph.Constant([Threshold], 1)]);
+    }
+
     // Settings after the shared header:
     //   format 1: string networkKind; int scoreKind; int scoreSamples; float threshold;
     //   format 2: the same, then bool nonFiniteRowsAreAnomalies; int featureScaleCount (0 when the score does not use them);

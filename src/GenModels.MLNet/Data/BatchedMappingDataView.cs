@@ -1,3 +1,4 @@
+using GenModels.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace GenModels.MLNet.Data;
 /// pass-through columns), runs the network once on the batch through reused, pinned buffers, then serves rows from the
 /// results. When no network column is requested it is a pure pass-through.
 /// </summary>
-internal sealed class BatchedMappingDataView : IDataView
+internal sealed partial class BatchedMappingDataView : IDataView
 {
     private readonly IDataView source;
     private readonly IBatchMapper mapper;
