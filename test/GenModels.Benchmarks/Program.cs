@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-fashion [--epochs 20] [--conv]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-modes [--epochs 20] [--rows 100000] [--samples 2500]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare] [--score ReconstructionError]
 using GenModels.Benchmarks;
 
@@ -20,8 +21,9 @@ switch (suite)
     case "diffusion-modes": await DiffusionModesBenchmark.Run(rest); break;
     case "tabular-anomaly": TabularAnomalyBenchmark.Run(rest); break;
     case "threads": await ThreadsBenchmark.Run(rest); break;
+    case "onnx": await OnnxBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, tabular-anomaly or threads.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, tabular-anomaly, threads or onnx.");
         return 2;
 }
 return 0;
