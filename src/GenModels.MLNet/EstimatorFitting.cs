@@ -19,8 +19,9 @@ internal static class EstimatorFitting
     {
         if (!inputSchema.TryFindColumn(inputColumnName, out var column))
             throw Errors.MissingColumn(nameof(inputSchema), "input", inputColumnName);
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
-            throw Errors.SchemaMismatch(nameof(inputSchema), "input", inputColumnName, "a known-size vector of Single", SchemaShapes.Describe(column));
+        bool image = column.Kind == SchemaShape.Column.VectorKind.Scalar && column.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
+        if (!image && (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single)))
+            throw Errors.SchemaMismatch(nameof(inputSchema), "input", inputColumnName, "a known-size vector of Single or an image", SchemaShapes.Describe(column));
         var columns = inputSchema.ToDictionary(c => c.Name);
         foreach (var c in added) columns[c.Name] = c;
         return new SchemaShape(columns.Values);

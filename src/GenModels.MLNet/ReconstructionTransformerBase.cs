@@ -44,9 +44,9 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     int IBatchMapper.NoiseSeed => NoiseSeed;
     int IBatchMapper.InputWidth => InputDimension;
     IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema) =>
-        [BatchedMapping.CheckVectorInput(schema, InputColumnName, InputDimension)];
+        [BatchedMapping.CheckFeatureInput(schema, InputColumnName, InputDimension).Column];
     IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
-        new VectorInputReader(row, row.Schema[InputColumnName], InputDimension);
+        BatchedMapping.FeatureReader(row, row.Schema[InputColumnName], InputDimension);
     IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => Outputs;
 
     /// <summary>Always true: rows are mapped independently.</summary>

@@ -1,6 +1,7 @@
 using GenModels.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using static TorchSharp.torch;
 
 namespace GenModels.MLNet.Data;
@@ -126,6 +127,33 @@ internal static class BatchedMapping
             throw Errors.SchemaMismatch(paramName, role, columnName, expected, Errors.Describe(column.Type));
         return column;
     }
+
+    /// <summary>
+    /// The check of a network's feature input: a known-size vector of Single, or a sized image column (read as C×H×W floats),
+    /// of <paramref name="dimension"/> values when given. Returns the column and its shape (the vector's dimensions, or C, H, W).
+    /// </summary>
+    public static (DataViewSchema.Column Column, int[] Shape) CheckFeatureInput(DataViewSchema schema, string columnName, int? dimension,
+        string role = "input", string paramName = "inputSchema")
+    {
+        var column = schema.GetColumnOrNull(columnName) ?? throw Errors.MissingColumn(paramName, role, columnName);
+        if (column.Type is ImageDataViewType)
+        {
+            var shape = ImageInput.Shape(column, paramName, role);
+            int size = shape.Aggregate(1, (a, d) => a * d);
+            if (dimension is not null && size != dimension)
+                throw Errors.SchemaMismatch(paramName, role, columnName, $"{dimension} values per row", $"an image of {shape[2]}×{shape[1]} ({size} values as 3×H×W)");
+            return (column, shape);
+        }
+        bool singleVector = column.Type is VectorDataViewType { ItemType: NumberDataViewType n, IsKnownSize: true } && n == NumberDataViewType.Single;
+        if (!singleVector && dimension is null)
+            throw Errors.SchemaMismatch(paramName, role, columnName, "a known-size vector of Single or an image", SchemaShapes.Describe(SchemaShapes.ShapeOf(column)));
+        CheckVectorInput(schema, columnName, dimension, role, paramName);
+        return (column, ((VectorDataViewType)column.Type).Dimensions.ToArray());
+    }
+
+    /// <summary>The reader of a feature input checked by <see cref="CheckFeatureInput"/>.</summary>
+    public static IRowInputReader FeatureReader(DataViewRow row, DataViewSchema.Column column, int dimension) =>
+        column.Type is ImageDataViewType ? new ImageInputReader(row, column) : new VectorInputReader(row, column, dimension);
 
     /// <summary>Copies one row's vector (dense or sparse) into <paramref name="destination"/>.</summary>
     public static void CopyRow(in VBuffer<float> row, Span<float> destination)

@@ -9,9 +9,13 @@ internal static class TrainingData
     /// <summary>Bytes the training-row buffer starts with.</summary>
     private const long InitialReadBytes = 4 << 20;
 
-    /// <summary>The column must exist and be a known-size vector of Single; returns its length.</summary>
+    /// <summary>The column must exist and be a known-size vector of Single or a sized image; returns its length.</summary>
     public static int CheckVectorColumn(DataViewSchema schema, string columnName) =>
-        ((VectorDataViewType)BatchedMapping.CheckVectorInput(schema, columnName, null, paramName: "input").Type).Size;
+        Shape(schema, columnName).Aggregate(1, (a, d) => a * d);
+
+    /// <summary>The training column's shape: a vector's dimensions, or C, H, W for an image column.</summary>
+    public static int[] Shape(DataViewSchema schema, string columnName) =>
+        BatchedMapping.CheckFeatureInput(schema, columnName, null, paramName: "input").Shape;
 
     /// <summary>The column's slot names, or null when it has none.</summary>
     public static string[]? SlotNames(DataViewSchema schema, string columnName)
@@ -43,13 +47,11 @@ internal static class TrainingData
         if (extra is not null) columns.AddRange(extra.Columns);
         using (var cursor = data.GetRowCursor(columns))
         {
-            var getter = cursor.GetGetter<VBuffer<float>>(column);
+            var reader = BatchedMapping.FeatureReader(cursor, column, dimension);
             var readExtra = extra?.CreateReader(cursor);
-            VBuffer<float> row = default;
             while (cursor.MoveNext())
             {
                 if ((rows & 1023) == 0) cancellation.ThrowIfCancellationRequested();
-                getter(ref row);
                 if (rows == capacityRows)
                 {
                     if (rows >= maxRows)
@@ -58,7 +60,7 @@ internal static class TrainingData
                     Array.Resize(ref buffer, capacityRows * width);
                 }
                 var target = buffer.AsSpan(rows * width, dimension);
-                BatchedMapping.CopyRow(row, target);
+                reader.Read(target);
                 readExtra?.Invoke(rows, buffer.AsSpan(rows * width + dimension, width - dimension));
                 for (int j = 0; j < dimension; j++)
                     if (!float.IsFinite(target[j]))

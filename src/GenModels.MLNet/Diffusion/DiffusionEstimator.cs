@@ -104,7 +104,7 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
     public DiffusionTransformer Fit(IDataView input)
     {
         int dimension = TrainingData.CheckVectorColumn(input.Schema, options.FeatureColumnName);
-        var dims = ((VectorDataViewType)input.Schema[options.FeatureColumnName].Type).Dimensions.ToArray();
+        var dims = TrainingData.Shape(input.Schema, options.FeatureColumnName);
         var classes = options.LabelColumnName is null ? null : new ClassCollector(input.Schema, options.LabelColumnName);
         using var data = EstimatorFitting.Prepare(env, nameof(DiffusionEstimator), input, options, dimension, classes?.AsExtraColumn());
         var labels = classes?.Finish(data.Rows, dimension);

@@ -119,7 +119,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     public GanTransformer Fit(IDataView input)
     {
         int dimension = TrainingData.CheckVectorColumn(input.Schema, options.FeatureColumnName);
-        var dims = ((VectorDataViewType)input.Schema[options.FeatureColumnName].Type).Dimensions.ToArray();
+        var dims = TrainingData.Shape(input.Schema, options.FeatureColumnName);
         int[]? imageShape = ChooseImageShape(dims);
         var classes = options.LabelColumnName is null ? null : new ClassCollector(input.Schema, options.LabelColumnName);
         using var data = EstimatorFitting.Prepare(env, nameof(GanEstimator), input, options, dimension, classes?.AsExtraColumn());
