@@ -22,6 +22,51 @@ public class ImageInputTests
         [VectorType(3, Height, Width)] public float[] Features { get; set; } = [];
     }
 
+    [Fact]
+    public void AGridOfImagesPutsEachPixelWhereItBelongs()
+    {
+        var folder = Directory.CreateTempSubdirectory("genmodels-grid-").FullName;
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var patterns = Enumerable.Range(0, 3).Select(Pattern).ToArray();
+            var path = Path.Combine(folder, "grid.png");
+            ImageGrid.Save(path, ml.Data.LoadFromEnumerable(patterns.Select(p => new VectorRow { Features = p.ChannelMajor })), "Features", columns: 2);
+            using var grid = MLImage.CreateFromFile(path);
+            Assert.Equal(2 * (Width + 1) - 1, grid.Width);   // two images across, one-pixel gap
+            Assert.Equal(2 * (Height + 1) - 1, grid.Height); // the third image starts a second row
+            var pixels = grid.Pixels.ToArray();
+            bool bgra = grid.PixelFormat == MLPixelFormat.Bgra32;
+            (byte R, byte G, byte B) At(int x, int y)
+            {
+                int p = (y * grid.Width + x) * 4;
+                return bgra ? (pixels[p + 2], pixels[p + 1], pixels[p]) : (pixels[p], pixels[p + 1], pixels[p + 2]);
+            }
+            // Pixel (x = 4, y = 2) of image 2 (second row, first column), and of image 1 (first row, second column).
+            var (image2, _) = Pattern(2);
+            var (image1, _) = Pattern(1);
+            Assert.Equal(Rgb(image2, 4, 2), At(4, Height + 1 + 2));
+            Assert.Equal(Rgb(image1, 4, 2), At(Width + 1 + 4, 2));
+            Assert.Equal(((byte)255, (byte)255, (byte)255), At(Width, 0)); // the gap
+            // An image column saves the same picture.
+            var fromImages = Path.Combine(folder, "images.png");
+            ImageGrid.Save(fromImages, ml.Data.LoadFromEnumerable(patterns.Select(p => new ImageRow { Image = p.Image })), "Image", columns: 2);
+            using var again = MLImage.CreateFromFile(fromImages);
+            Assert.Equal(grid.Pixels.ToArray(), again.Pixels.ToArray());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static (byte, byte, byte) Rgb(MLImage image, int x, int y)
+        {
+            var p = image.Pixels;
+            int i = (y * image.Width + x) * 4;
+            return (p[i], p[i + 1], p[i + 2]); // Pattern makes Rgba32 images
+        }
+    }
+
     public sealed class PathRow
     {
         public string Path { get; set; } = "";
