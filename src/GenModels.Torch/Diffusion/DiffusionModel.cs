@@ -185,6 +185,7 @@ public sealed class DiffusionModel : nn.Module
         using var noGrad = no_grad();
         var steps = Timesteps(sampling);
         var x = noise;
+        bool owned = false; // x is the caller's noise until the first step replaces it
         for (int i = 0; i < steps.Length; i++)
         {
             sampling.CancellationToken.ThrowIfCancellationRequested();
@@ -207,10 +208,15 @@ public sealed class DiffusionModel : nn.Module
                 next = Math.Sqrt(alphaBarPrevious) * x0 + Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - sigma * sigma)) * epsilon;
                 if (sigma > 0) next = next + sigma * FreshNoise(x, generator);
             }
-            x = next.DetachFromDisposeScope();
+            var stepped = next.DetachFromDisposeScope();
+            if (owned) x.Dispose(); // each step's result outlives its scope; the one before it is no longer needed
+            x = stepped;
+            owned = true;
             sampling.Progress?.Report((i + 1, steps.Length));
         }
-        using (x) return x * data_scale + data_mean;
+        var rows = x * data_scale + data_mean;
+        if (owned) x.Dispose();
+        return rows;
     }
 
     /// <summary>The steps visited, last first: all T for DDPM; for DDIM an evenly spaced subsequence of the requested length.</summary>
