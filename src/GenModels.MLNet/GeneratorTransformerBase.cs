@@ -21,8 +21,11 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     private readonly TransformerNetwork<IDisposable> network;
 
     private protected GeneratorTransformerBase(IDisposable network, string featureColumnName, int[] featureDimensions, string[]? slotNames,
-        ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed)
+        ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, bool featureIsImage)
     {
+        if (featureIsImage && (featureDimensions.Length != 3 || featureDimensions[0] != ImageInput.Channels))
+            throw new ArgumentException($"An image column is generated as {ImageInput.Channels}×H×W values, not {string.Join("×", featureDimensions)}.", nameof(featureDimensions));
+        FeatureIsImage = featureIsImage;
         Limits.CheckTransformBatchSize(batchSize, nameof(batchSize));
         this.network = new TransformerNetwork<IDisposable>(network, GetType().Name);
         FeatureColumnName = featureColumnName;
@@ -33,7 +36,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
         BatchSize = batchSize;
         NoiseSeed = noiseSeed;
         int size = featureDimensions.Aggregate(1, (a, d) => a * d);
-        outputs = [new NetworkOutputColumn(NetworkOutputRole.Generated, featureColumnName, size, false, slotNames, Dimensions: featureDimensions)];
+        outputs = [new NetworkOutputColumn(NetworkOutputRole.Generated, featureColumnName, size, false, slotNames, Dimensions: featureDimensions, IsImage: featureIsImage)];
     }
 
     /// <summary>The generated column: same name, type, size and slot names as the training column.</summary>
@@ -46,6 +49,12 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     public IReadOnlyList<string> ClassNames => Labels?.ClassNames ?? [];
     /// <summary>An optional input column of noise vectors (length <see cref="NoiseDimension"/>) that makes <see cref="Transform"/> deterministic per row.</summary>
     public string NoiseColumnName { get; }
+    /// <summary>
+    /// True when the model was trained on an image column: the generated column is then a sized <c>MLImage</c> column of the
+    /// same size (values clamped to [0, 1] before they become pixels), so it feeds ImageAnalytics transforms and
+    /// <c>MLImage.Save</c> like the training column did.
+    /// </summary>
+    public bool FeatureIsImage { get; }
     /// <summary>Length of the noise vector a row is generated from.</summary>
     public abstract int NoiseDimension { get; }
     /// <summary>Rows per network call.</summary>
@@ -213,6 +222,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     //   string featureColumn; int dimensionCount; dimensionCount × int; int slotNameCount (-1 = none); slotNameCount × string;
     //   string labelColumn ("" = unconditional); bool labelIsKey; int classCount; classCount × string;
     //   string noiseColumn; int batchSize; int noiseSeed;
+    //   format 2 only: bool featureIsImage (format-1 models generated vectors);
     // then the derived transformer's own fields (WriteSettings), then the binary stream "Network".
     private protected void WriteHeader(BinaryWriter w)
     {
@@ -228,6 +238,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
         w.Write(NoiseColumnName);
         w.Write(BatchSize);
         w.Write(NoiseSeed);
+        w.Write(FeatureIsImage);
         WriteSettings(w);
     }
 
@@ -235,10 +246,10 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     private protected virtual void WriteSettings(BinaryWriter writer) { }
 
     private protected sealed record SavedHeader(string FeatureColumnName, int[] Dimensions, long Size, string[]? SlotNames, ClassLabels? Labels,
-        string NoiseColumnName, int BatchSize, int NoiseSeed);
+        string NoiseColumnName, int BatchSize, int NoiseSeed, bool FeatureIsImage);
 
-    /// <summary>Reads the shared header, checking every count it holds.</summary>
-    private protected static SavedHeader ReadHeader(BinaryReader r)
+    /// <summary>Reads the shared header of a model saved in <paramref name="format"/>, checking every count it holds.</summary>
+    private protected static SavedHeader ReadHeader(BinaryReader r, uint format)
     {
         string feature = r.ReadString();
         int rank = ModelPersistence.ReadCount(r, "the feature column's rank", 1, Limits.MaxRank);
@@ -254,8 +265,11 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
         string noiseColumn = r.ReadString();
         int batchSize = ModelPersistence.ReadCount(r, "the generation batch size", 1, Limits.MaxTransformBatchSize);
         int seed = r.ReadInt32();
+        bool image = format >= ModelFormat.Version2 && r.ReadBoolean();
+        if (image && (dims.Length != 3 || dims[0] != ImageInput.Channels))
+            throw new InvalidDataException("The saved model is corrupt: it generates images but its shape is not 3×H×W.");
         var labels = labelColumn.Length == 0 ? null : new ClassLabels(labelColumn, isKey, classes);
-        return new SavedHeader(feature, dims, size, slots, labels, noiseColumn, batchSize, seed);
+        return new SavedHeader(feature, dims, size, slots, labels, noiseColumn, batchSize, seed, image);
     }
 
     /// <summary>

@@ -25,9 +25,11 @@ internal enum NetworkOutputRole
 /// Boolean scalar (computed as 0/1 in the network's Single buffer).
 /// </summary>
 internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, int Size, bool IsScalar, string[]? SlotNames = null, bool IsBoolean = false,
-    int[]? Dimensions = null)
+    int[]? Dimensions = null, bool IsImage = false)
 {
-    public DataViewType Type => IsBoolean ? BooleanDataViewType.Instance
+    /// <summary>An image column's type: the C×H×W values become a sized <c>MLImage</c> (see <see cref="ImageInput"/>).</summary>
+    public DataViewType Type => IsImage ? new ImageDataViewType(Dimensions![1], Dimensions[2])
+        : IsBoolean ? BooleanDataViewType.Instance
         : IsScalar ? NumberDataViewType.Single
         : Dimensions is { Length: > 1 } dims ? new VectorDataViewType(NumberDataViewType.Single, dims) : new VectorDataViewType(NumberDataViewType.Single, Size);
     public int Width => IsScalar || IsBoolean ? 1 : Size;
@@ -38,7 +40,12 @@ internal sealed record NetworkOutputColumn(NetworkOutputRole Role, string Name, 
         if (typeof(TValue) != Type.RawType)
             throw new InvalidOperationException($"Column '{Name}' holds {Type.RawType.Name} values, not {typeof(TValue).Name}.");
         Delegate getter;
-        if (IsBoolean) getter = (ValueGetter<bool>)((ref bool value) => value = buffer()[offset()] > 0.5f);
+        if (IsImage)
+        {
+            int width = Width, height = Dimensions![1], columns = Dimensions[2];
+            getter = (ValueGetter<MLImage>)((ref MLImage value) => value = ImageInput.Write(buffer().AsSpan(offset() * width, width), height, columns));
+        }
+        else if (IsBoolean) getter = (ValueGetter<bool>)((ref bool value) => value = buffer()[offset()] > 0.5f);
         else if (IsScalar) getter = (ValueGetter<float>)((ref float value) => value = buffer()[offset()]);
         else
         {

@@ -23,6 +23,26 @@ internal static class ImageInput
         return [Channels, type.Height, type.Width];
     }
 
+    /// <summary>
+    /// A new <c>MLImage</c> (Rgba32, opaque) from 3×H×W floats in [0, 1], the inverse of <see cref="Read"/>: values outside
+    /// the range are clamped. The caller owns the image.
+    /// </summary>
+    public static MLImage Write(ReadOnlySpan<float> values, int height, int width)
+    {
+        int plane = height * width;
+        var rgba = new byte[plane * 4];
+        for (int i = 0; i < plane; i++)
+        {
+            rgba[4 * i] = ToByte(values[i]);
+            rgba[4 * i + 1] = ToByte(values[plane + i]);
+            rgba[4 * i + 2] = ToByte(values[2 * plane + i]);
+            rgba[4 * i + 3] = 255;
+        }
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba);
+    }
+
+    private static byte ToByte(float value) => float.IsNaN(value) ? (byte)0 : (byte)Math.Clamp(MathF.Round(value * 255f), 0, 255);
+
     /// <summary>Writes <paramref name="image"/> as C×H×W floats in [0, 1]; its size must be the column's.</summary>
     public static void Read(MLImage image, string columnName, int height, int width, Span<float> destination)
     {

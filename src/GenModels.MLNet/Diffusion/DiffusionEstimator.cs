@@ -100,6 +100,8 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
+    private bool IsImage(IDataView input) => input.Schema[options.FeatureColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType;
+
     /// <summary>Trains the model on every row of <paramref name="input"/>.</summary>
     public DiffusionTransformer Fit(IDataView input)
     {
@@ -112,6 +114,6 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
         var (model, result) = EstimatorFitting.Train(env, "Diffusion", options, data.Seed, (int)data.Rows.shape[0],
             training => DiffusionTraining.Fit(data.Rows, diffusionOptions, training));
         return new DiffusionTransformer(model, options.FeatureColumnName, dims, data.SlotNames, labels, options.NoiseColumnName,
-            options.TransformBatchSize, data.Seed, options.DefaultSampling(), result);
+            options.TransformBatchSize, data.Seed, IsImage(input), options.DefaultSampling(), result);
     }
 }

@@ -24,8 +24,8 @@ public sealed class DiffusionTransformer : GeneratorTransformerBase
     private const string NetworkKind = "DiffusionModel";
 
     internal DiffusionTransformer(DiffusionModel model, string featureColumnName, int[] featureDimensions, string[]? slotNames,
-        ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, SamplingOptions sampling, TrainingResult? training)
-        : base(model, featureColumnName, featureDimensions, slotNames, labels, noiseColumnName, batchSize, noiseSeed)
+        ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, bool featureIsImage, SamplingOptions sampling, TrainingResult? training)
+        : base(model, featureColumnName, featureDimensions, slotNames, labels, noiseColumnName, batchSize, noiseSeed, featureIsImage)
     {
         sampling.Validate(model.Options.Steps);
         Sampling = new SamplingOptions { Steps = sampling.Steps, Eta = sampling.Eta, GuidanceScale = sampling.GuidanceScale, Ancestral = sampling.Ancestral };
@@ -79,14 +79,14 @@ public sealed class DiffusionTransformer : GeneratorTransformerBase
 
     // Called by ML.NET's model loader (SignatureLoadModel).
     private static DiffusionTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>
-        ModelPersistence.Load(ctx, SavedFormat, (r, network, _) =>
+        ModelPersistence.Load(ctx, SavedFormat, (r, network, format) =>
         {
-            var header = ReadHeader(r);
+            var header = ReadHeader(r, format);
             int steps = r.ReadInt32();
             var sampling = new SamplingOptions { Steps = steps == 0 ? null : steps, Eta = r.ReadDouble(), GuidanceScale = r.ReadDouble(), Ancestral = r.ReadBoolean() };
             var model = ModelSerializer.Load<DiffusionOptions, DiffusionModel>(new MemoryStream(network), NetworkKind, o => new DiffusionModel(o));
             return LoadWith(header, model, model.Options.DataDimension, model.Options.ClassCount, m =>
                 new DiffusionTransformer(m, header.FeatureColumnName, header.Dimensions, header.SlotNames, header.Labels, header.NoiseColumnName,
-                    header.BatchSize, header.NoiseSeed, sampling, null));
+                    header.BatchSize, header.NoiseSeed, header.FeatureIsImage, sampling, null));
         });
 }

@@ -115,6 +115,8 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
+    private bool IsImage(IDataView input) => input.Schema[options.FeatureColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType;
+
     /// <summary>Trains the GAN on every row of <paramref name="input"/>.</summary>
     public GanTransformer Fit(IDataView input)
     {
@@ -128,7 +130,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         var (network, result) = EstimatorFitting.Train(env, "GAN", options, data.Seed, (int)data.Rows.shape[0],
             training => GanTraining.Fit(data.Rows, ganOptions, training, options.DiscriminatorLearningRate));
         return new GanTransformer(network, options.FeatureColumnName, dims, data.SlotNames, labels, options.NoiseColumnName,
-            options.TransformBatchSize, data.Seed, result);
+            options.TransformBatchSize, data.Seed, IsImage(input), result);
     }
 
     private int[]? ChooseImageShape(int[] dims)

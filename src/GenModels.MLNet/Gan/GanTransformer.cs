@@ -24,8 +24,8 @@ public sealed class GanTransformer : GeneratorTransformerBase
     private const string NetworkKind = "GenerativeAdversarialNetwork";
 
     internal GanTransformer(GenerativeAdversarialNetwork network, string featureColumnName, int[] featureDimensions, string[]? slotNames,
-        ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, TrainingResult? training)
-        : base(network, featureColumnName, featureDimensions, slotNames, labels, noiseColumnName, batchSize, noiseSeed)
+        ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, bool featureIsImage, TrainingResult? training)
+        : base(network, featureColumnName, featureDimensions, slotNames, labels, noiseColumnName, batchSize, noiseSeed, featureIsImage)
     {
         Training = training;
     }
@@ -59,16 +59,16 @@ public sealed class GanTransformer : GeneratorTransformerBase
 
     // Called by ML.NET's model loader (SignatureLoadModel). The GAN adds no settings to the shared header.
     private static GanTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>
-        ModelPersistence.Load(ctx, SavedFormat, (r, network, _) =>
+        ModelPersistence.Load(ctx, SavedFormat, (r, network, format) =>
         {
-            var header = ReadHeader(r);
+            var header = ReadHeader(r, format);
             var gan = ModelSerializer.Load<GanOptions, GenerativeAdversarialNetwork>(new MemoryStream(network), NetworkKind, o => new GenerativeAdversarialNetwork(o));
             return LoadWith(header, gan, gan.Options.DataDimension, gan.Options.ClassCount, g =>
             {
                 if (g.Options.ImageShape is { } shape && !shape.SequenceEqual(header.Dimensions))
                     throw new InvalidDataException($"The saved GAN is corrupt: its network draws {string.Join("×", shape)} images but its header says {string.Join("×", header.Dimensions)}.");
                 return new GanTransformer(g, header.FeatureColumnName, header.Dimensions, header.SlotNames, header.Labels, header.NoiseColumnName,
-                    header.BatchSize, header.NoiseSeed, null);
+                    header.BatchSize, header.NoiseSeed, header.FeatureIsImage, null);
             });
         });
 }
