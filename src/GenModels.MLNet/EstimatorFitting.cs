@@ -97,6 +97,32 @@ internal static class EstimatorFitting
         };
     }
 
+    /// <summary>What a generator estimator trains on: the rows (with a last column of class indices when conditional), the column's shape, its classes, and whether it is an image column.</summary>
+    public sealed record GeneratorData(PreparedData Data, int[] Shape, ClassLabels? Labels, bool IsImage) : IDisposable
+    {
+        public int Dimension => Data.Dimension;
+        public void Dispose() => Data.Dispose();
+    }
+
+    /// <summary>The steps the GAN and the diffusion model share before training: the column's shape, the rows, the classes.</summary>
+    public static GeneratorData PrepareGenerator(IHostEnvironment env, string component, IDataView input, TrainingRunOptions options, string? labelColumnName)
+    {
+        var shape = TrainingData.Shape(input.Schema, options.TrainingColumnName);
+        int dimension = shape.Aggregate(1, (a, d) => a * d);
+        var classes = labelColumnName is null ? null : new ClassCollector(input.Schema, labelColumnName);
+        var data = Prepare(env, component, input, options, dimension, classes?.AsExtraColumn());
+        try
+        {
+            return new GeneratorData(data, shape, classes?.Finish(data.Rows, dimension),
+                input.Schema[options.TrainingColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="train"/> with progress going to both the user's reporter and <c>MLContext.Log</c>, then logs the
     /// epochs and batch size used (derived or set) and every warning of the training result.

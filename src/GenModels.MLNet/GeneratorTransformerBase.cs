@@ -14,26 +14,23 @@ namespace GenModels.MLNet;
 /// interpolation; the saved header; and the network's lifetime. Derived classes own the network and say how noise and
 /// classes become rows.
 /// </summary>
-public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDisposable
+public abstract class GeneratorTransformerBase : BatchedTransformerBase, IBatchMapper
 {
     private readonly int[] featureDimensions;
     private readonly NetworkOutputColumn[] outputs;
-    private readonly TransformerNetwork<IDisposable> network;
 
     private protected GeneratorTransformerBase(IDisposable network, string featureColumnName, int[] featureDimensions, string[]? slotNames,
         ClassLabels? labels, string noiseColumnName, int batchSize, int noiseSeed, bool featureIsImage)
+        : base(network, batchSize)
     {
         if (featureIsImage && (featureDimensions.Length != 3 || featureDimensions[0] != ImageInput.Channels))
             throw new ArgumentException($"An image column is generated as {ImageInput.Channels}×H×W values, not {string.Join("×", featureDimensions)}.", nameof(featureDimensions));
         FeatureIsImage = featureIsImage;
-        Limits.CheckTransformBatchSize(batchSize, nameof(batchSize));
-        this.network = new TransformerNetwork<IDisposable>(network, GetType().Name);
         FeatureColumnName = featureColumnName;
         this.featureDimensions = featureDimensions;
         SlotNames = slotNames;
         Labels = labels;
         NoiseColumnName = noiseColumnName;
-        BatchSize = batchSize;
         NoiseSeed = noiseSeed;
         int size = featureDimensions.Aggregate(1, (a, d) => a * d);
         outputs = [new NetworkOutputColumn(NetworkOutputRole.Generated, featureColumnName, size, false, slotNames, Dimensions: featureDimensions, IsImage: featureIsImage)];
@@ -47,7 +44,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     public string? LabelColumnName => Labels?.ColumnName;
     /// <summary>The classes a conditional model can generate, in index order (empty when unconditional).</summary>
     public IReadOnlyList<string> ClassNames => Labels?.ClassNames ?? [];
-    /// <summary>An optional input column of noise vectors (length <see cref="NoiseDimension"/>) that makes <see cref="Transform"/> deterministic per row.</summary>
+    /// <summary>An optional input column of noise vectors (length <see cref="NoiseDimension"/>) that makes <see cref="BatchedTransformerBase.Transform"/> deterministic per row.</summary>
     public string NoiseColumnName { get; }
     /// <summary>
     /// True when the model was trained on an image column: the generated column is then a sized <c>MLImage</c> column of the
@@ -57,16 +54,12 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     public bool FeatureIsImage { get; }
     /// <summary>Length of the noise vector a row is generated from.</summary>
     public abstract int NoiseDimension { get; }
-    /// <summary>Rows per network call.</summary>
-    public int BatchSize { get; }
 
     internal int NoiseSeed { get; }
     internal ClassLabels? Labels { get; }
     internal string[]? SlotNames { get; }
     internal int[] FeatureDimensions => featureDimensions;
 
-    /// <summary>The network; throws <see cref="ObjectDisposedException"/> once released.</summary>
-    private protected IDisposable NetworkObject => network.Value;
 
     /// <summary>Standard normal noise for <paramref name="count"/> rows from the network's noise distribution.</summary>
     private protected abstract Tensor DrawNoise(long count, Generator generator);
@@ -81,7 +74,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     /// </summary>
     private protected IDataView GenerateWith(long rowCount, int seed, string? label, Func<Tensor, Tensor?, Generator, Tensor> generate)
     {
-        _ = network.Value;
+        _ = NetworkObject;
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "The row count must be ≥ 0.");
         int? fixedClass = null;
         if (label is not null)
@@ -95,7 +88,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     /// <summary>A noise vector drawn with <paramref name="seed"/>: a latent point to generate from or interpolate between.</summary>
     public float[] SampleNoise(int seed)
     {
-        _ = network.Value;
+        _ = NetworkObject;
         using var generator = new Generator((ulong)seed);
         using var z = DrawNoise(1, generator);
         return z.data<float>().ToArray();
@@ -110,7 +103,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
-        _ = network.Value;
+        _ = NetworkObject;
         if (from.Length != NoiseDimension || to.Length != NoiseDimension)
             throw new ArgumentException($"Latent points must have length {NoiseDimension} (the noise dimension).", from.Length != NoiseDimension ? nameof(from) : nameof(to));
         if (Labels is not null && label is null) throw new ArgumentNullException(nameof(label), $"A conditional model needs the class to generate: one of {Labels.Describe()}.");
@@ -121,31 +114,6 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
         var classes = Labels is null ? null : full(steps, Labels.IndexOf(label!), dtype: ScalarType.Int64);
         var rows = GenerateRows(path, classes, noise);
         return Enumerable.Range(0, steps).Select(i => rows[i].data<float>().ToArray()).ToArray();
-    }
-
-    /// <summary>Always true: rows are mapped independently.</summary>
-    public bool IsRowToRowMapper => true;
-
-    /// <summary>The input schema plus the generated column; a conditional model needs its label column (text or key).</summary>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        _ = network.Value;
-        return BatchedMapping.OutputSchema(inputSchema, this);
-    }
-
-    /// <summary>One generated row per input row: of the row's requested label (conditional), from the row's noise when the noise column is present.</summary>
-    public IDataView Transform(IDataView input)
-    {
-        _ = network.Value;
-        return new BatchedMappingDataView(input, this);
-    }
-
-    /// <summary>Row-at-a-time mapping for <c>PredictionEngine</c>; the engine's disposal gives back the reference its mapper takes.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        var mapper = new BatchedRowMapper(inputSchema, this);
-        network.Lease();
-        return mapper;
     }
 
     // Network input per row: [class index, 1 if the row brings noise else 0, noise…].
@@ -224,7 +192,7 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     //   string noiseColumn; int batchSize; int noiseSeed;
     //   format 2 only: bool featureIsImage (format-1 models generated vectors);
     // then the derived transformer's own fields (WriteSettings), then the binary stream "Network".
-    private protected void WriteHeader(BinaryWriter w)
+    private void WriteHeader(BinaryWriter w)
     {
         w.Write(FeatureColumnName);
         w.Write(featureDimensions.Length);
@@ -240,6 +208,14 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
         w.Write(NoiseSeed);
         w.Write(FeatureIsImage);
         WriteSettings(w);
+    }
+
+    /// <summary>Saves <paramref name="module"/> (rebuilt from <paramref name="options"/> on load) with the shared header, in <paramref name="format"/>.</summary>
+    private protected void SaveWith<TOptions>(ModelSaveContext ctx, ModelFormat format, string kind, TOptions options, TorchSharp.torch.nn.Module module)
+    {
+        using var stream = new MemoryStream();
+        GenModels.Torch.Serialization.ModelSerializer.Save(stream, kind, options, module); // before anything reaches the model stream
+        ModelPersistence.Save(ctx, format, WriteHeader, stream.ToArray());
     }
 
     /// <summary>Writes the derived transformer's own settings after the shared header; its loader reads them back in order.</summary>
@@ -277,31 +253,13 @@ public abstract class GeneratorTransformerBase : ITransformer, IBatchMapper, IDi
     /// network is released if anything turns out corrupt.
     /// </summary>
     private protected static T LoadWith<T, TNetwork>(SavedHeader header, TNetwork network, long dataDimension, int classCount, Func<TNetwork, T> build)
-        where TNetwork : IDisposable
-    {
-        try
+        where TNetwork : IDisposable =>
+        LoadOwning(network, n =>
         {
             if (dataDimension != header.Size)
                 throw new InvalidDataException($"The saved model is corrupt: its network generates {dataDimension} values but its header says {header.Size} ({string.Join("×", header.Dimensions)}).");
             if ((header.Labels?.ClassNames.Count ?? 0) != classCount)
                 throw new InvalidDataException("The saved model is corrupt: its classes do not match its network.");
-            return build(network);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Gives back the creator's reference to the network. Its native memory is released once this transformer and every
-    /// <c>PredictionEngine</c> created from it are disposed; after that every use throws <see cref="ObjectDisposedException"/>.
-    /// </summary>
-    public void Dispose() => network.Release();
-
-    /// <summary>Writes the model in ML.NET's format.</summary>
-    private protected abstract void SaveModel(ModelSaveContext ctx);
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
+            return build(n);
+        });
 }

@@ -9,21 +9,17 @@ namespace GenModels.MLNet;
 
 /// <summary>
 /// Shared part of the transformers that run an encoder/decoder network on one vector column: output schema, batched
-/// streaming <see cref="Transform"/>, <c>PredictionEngine</c> support and the saved header. Derived classes own the network
+/// streaming <see cref="BatchedTransformerBase.Transform"/>, <c>PredictionEngine</c> support and the saved header. Derived classes own the network
 /// and say how to fill each output column.
 /// </summary>
-public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper, IOnnxExportable, IDisposable
+public abstract class ReconstructionTransformerBase : BatchedTransformerBase, IBatchMapper, IOnnxExportable
 {
-    private readonly TransformerNetwork<IReconstructionModel> network;
-
     private protected ReconstructionTransformerBase(IReconstructionModel network, string inputColumnName, int batchSize, int noiseSeed,
         IReadOnlyList<NetworkOutputColumn> outputs, string[]? inputSlotNames)
+        : base(network, batchSize)
     {
-        Limits.CheckTransformBatchSize(batchSize, nameof(batchSize));
-        this.network = new TransformerNetwork<IReconstructionModel>(network, GetType().Name);
         InputColumnName = inputColumnName;
         InputDimension = network.InputDimension;
-        BatchSize = batchSize;
         NoiseSeed = noiseSeed;
         Outputs = outputs;
         InputSlotNames = inputSlotNames;
@@ -33,8 +29,6 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     public string InputColumnName { get; }
     /// <summary>Length of the input vectors.</summary>
     public int InputDimension { get; }
-    /// <summary>Rows per network call when transforming a data view.</summary>
-    public int BatchSize { get; }
     /// <summary>Names of the columns this transformer adds.</summary>
     public IReadOnlyList<string> OutputColumnNames => Outputs.Select(o => o.Name).ToArray();
 
@@ -48,34 +42,6 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
         BatchedMapping.FeatureReader(row, row.Schema[InputColumnName], InputDimension);
     IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => Outputs;
-
-    /// <summary>Always true: rows are mapped independently.</summary>
-    public bool IsRowToRowMapper => true;
-
-    /// <summary>The input schema plus the added columns; throws if the input column is missing or of the wrong type or size.</summary>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        _ = Network;
-        return BatchedMapping.OutputSchema(inputSchema, this);
-    }
-
-    /// <summary>A lazy view that streams <paramref name="input"/> through the network in batches of <see cref="BatchSize"/> rows.</summary>
-    public IDataView Transform(IDataView input)
-    {
-        _ = Network;
-        return new BatchedMappingDataView(input, this);
-    }
-
-    /// <summary>
-    /// Row-at-a-time mapping for <c>PredictionEngine</c>. The mapper holds a reference to the network, given back when the
-    /// engine disposes this transformer, so engines can be created and disposed freely while the model stays usable.
-    /// </summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        var mapper = new BatchedRowMapper(inputSchema, this);
-        network.Lease();
-        return mapper;
-    }
 
     void IBatchMapper.Map(Tensor input, Tensor?[] outputs, Generator noise)
     {
@@ -114,12 +80,12 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     private protected virtual void ExportOnnx(OnnxGraph graph, string x, string mean, string? logVar, Func<string> reconstruction,
         Dictionary<NetworkOutputRole, Func<string>> values) { }
 
-    /// <summary>The trained network the transformer runs; throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
-    private protected IReconstructionModel Network => network.Value;
+    /// <summary>The trained network the transformer runs; throws <see cref="ObjectDisposedException"/> once released.</summary>
+    private protected IReconstructionModel Network => (IReconstructionModel)NetworkObject;
 
     private protected abstract ModelFormat Format { get; }
 
-    void ICanSaveModel.Save(ModelSaveContext ctx)
+    private protected override void SaveModel(ModelSaveContext ctx)
     {
         var bytes = ReconstructionNetworks.Serialize(Network); // everything that can fail happens before the model stream is touched
         ModelPersistence.Save(ctx, Format, WriteHeader, bytes);
@@ -177,20 +143,13 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     /// Builds a loaded transformer around <paramref name="network"/> once the <paramref name="header"/> matches it; the
     /// network is released if anything turns out corrupt.
     /// </summary>
-    private protected static T LoadWith<T>(SavedHeader header, IReconstructionModel network, Func<IReconstructionModel, T> build)
-    {
-        try
+    private protected static T LoadWith<T>(SavedHeader header, IReconstructionModel network, Func<IReconstructionModel, T> build) =>
+        LoadOwning(network, n =>
         {
-            if (header.InputDimension != network.InputDimension)
-                throw new InvalidDataException($"The saved model is corrupt: its network expects {network.InputDimension} inputs but its header says {header.InputDimension}.");
-            return build(network);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
-    }
+            if (header.InputDimension != n.InputDimension)
+                throw new InvalidDataException($"The saved model is corrupt: its network expects {n.InputDimension} inputs but its header says {header.InputDimension}.");
+            return build(n);
+        });
 
     /// <summary>Builds the output column descriptions: latent columns get slot names Latent0…, reconstructions the input's.</summary>
     private protected static NetworkOutputColumn[] DescribeOutputs(IEnumerable<(NetworkOutputRole Role, string Name)> outputs, int inputDimension,
@@ -212,10 +171,4 @@ public abstract class ReconstructionTransformerBase : ITransformer, IBatchMapper
     private protected static Tensor MeanSquaredError(Tensor input, Tensor reconstruction) =>
         (input - reconstruction).square().mean(new long[] { 1 }, keepdim: true);
 
-    /// <summary>
-    /// Gives back the creator's reference to the network. The network's native memory is released once this transformer
-    /// and every <c>PredictionEngine</c> created from it are disposed (an engine disposes the transformer it was made from,
-    /// which gives back only that engine's reference); after that every use throws <see cref="ObjectDisposedException"/>.
-    /// </summary>
-    public void Dispose() => network.Release();
 }

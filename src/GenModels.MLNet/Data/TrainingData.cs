@@ -62,16 +62,50 @@ internal static class TrainingData
                 var target = buffer.AsSpan(rows * width, dimension);
                 reader.Read(target);
                 readExtra?.Invoke(rows, buffer.AsSpan(rows * width + dimension, width - dimension));
-                for (int j = 0; j < dimension; j++)
-                    if (!float.IsFinite(target[j]))
-                        throw new InvalidOperationException(
-                            $"Column '{columnName}' has a non-finite value ({target[j]}) at row {rows}, slot {j}. Training needs finite values: " +
-                            "replace or drop missing values first (for example with ReplaceMissingValues).");
+                CheckFinite(target, columnName, rows);
                 rows++;
             }
         }
         if (rows == 0) throw new InvalidOperationException($"The training data has no rows: column '{columnName}' is empty.");
         return (buffer, rows);
+    }
+
+    /// <summary>Throws naming the column, row and slot of the first non-finite value of <paramref name="row"/>.</summary>
+    public static void CheckFinite(ReadOnlySpan<float> row, string columnName, long rowIndex)
+    {
+        for (int j = 0; j < row.Length; j++)
+            if (!float.IsFinite(row[j]))
+                throw new InvalidOperationException(
+                    $"Column '{columnName}' has a non-finite value ({row[j]}) at row {rowIndex}, slot {j}. Training needs finite values: " +
+                    "replace or drop missing values first (for example with ReplaceMissingValues).");
+    }
+
+    /// <summary>
+    /// A seeded uniform sample of at most <paramref name="maxRows"/> rows of the column (reservoir sampling while the data
+    /// streams, so memory holds only the sample), as one row-major array; rejects non-finite values like the training reader.
+    /// </summary>
+    public static (float[] Values, int Rows) SampleVectors(IDataView data, string columnName, int dimension, int maxRows, int seed)
+    {
+        var column = data.Schema[columnName];
+        var rnd = new Random(seed);
+        var sample = new List<float[]>();
+        long seen = 0;
+        using (var cursor = data.GetRowCursor([column]))
+        {
+            var reader = BatchedMapping.FeatureReader(cursor, column, dimension);
+            var row = new float[dimension];
+            while (cursor.MoveNext())
+            {
+                reader.Read(row);
+                CheckFinite(row, columnName, seen);
+                seen++;
+                if (sample.Count < maxRows) sample.Add((float[])row.Clone());
+                else if (rnd.NextInt64(seen) is var slot && slot < maxRows) row.CopyTo(sample[(int)slot], 0);
+            }
+        }
+        var values = new float[sample.Count * dimension];
+        for (int i = 0; i < sample.Count; i++) sample[i].CopyTo(values, i * dimension);
+        return (values, sample.Count);
     }
 
     /// <summary>Columns read alongside the vector column, appended to each training row (for example a class index).</summary>

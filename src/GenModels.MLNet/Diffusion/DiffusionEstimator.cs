@@ -31,7 +31,7 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
         public string FeatureColumnName = "Features";
         /// <summary>If set, a text or key column of classes: the model becomes conditional and generates per class.</summary>
         public string? LabelColumnName;
-        /// <summary>Name of the optional input column of starting noise x_T (length = the feature size) that <see cref="GeneratorTransformerBase.Transform"/> uses when present.</summary>
+        /// <summary>Name of the optional input column of starting noise x_T (length = the feature size) that <see cref="BatchedTransformerBase.Transform"/> uses when present.</summary>
         public string NoiseColumnName = "Noise";
         /// <summary>Hidden widths of the MLP denoiser.</summary>
         public int[] HiddenSizes = Model.HiddenSizes.ToArray();
@@ -100,20 +100,15 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
-    private bool IsImage(IDataView input) => input.Schema[options.FeatureColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType;
-
     /// <summary>Trains the model on every row of <paramref name="input"/>.</summary>
     public DiffusionTransformer Fit(IDataView input)
     {
-        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.FeatureColumnName);
-        var dims = TrainingData.Shape(input.Schema, options.FeatureColumnName);
-        var classes = options.LabelColumnName is null ? null : new ClassCollector(input.Schema, options.LabelColumnName);
-        using var data = EstimatorFitting.Prepare(env, nameof(DiffusionEstimator), input, options, dimension, classes?.AsExtraColumn());
-        var labels = classes?.Finish(data.Rows, dimension);
-        var diffusionOptions = options.ToDiffusionOptions(dimension, labels?.ClassNames.Count ?? 0);
+        using var prepared = EstimatorFitting.PrepareGenerator(env, nameof(DiffusionEstimator), input, options, options.LabelColumnName);
+        var data = prepared.Data;
+        var diffusionOptions = options.ToDiffusionOptions(prepared.Dimension, prepared.Labels?.ClassNames.Count ?? 0);
         var (model, result) = EstimatorFitting.Train(env, "Diffusion", options, data.Seed, (int)data.Rows.shape[0],
             training => DiffusionTraining.Fit(data.Rows, diffusionOptions, training));
-        return new DiffusionTransformer(model, options.FeatureColumnName, dims, data.SlotNames, labels, options.NoiseColumnName,
-            options.TransformBatchSize, data.Seed, IsImage(input), options.DefaultSampling(), result);
+        return new DiffusionTransformer(model, options.FeatureColumnName, prepared.Shape, data.SlotNames, prepared.Labels, options.NoiseColumnName,
+            options.TransformBatchSize, data.Seed, prepared.IsImage, options.DefaultSampling(), result);
     }
 }

@@ -32,7 +32,7 @@ public sealed class DiffusionTransformer : GeneratorTransformerBase
         Training = training;
     }
 
-    /// <summary>The trained model (GenModels.Torch). Throws <see cref="ObjectDisposedException"/> after <see cref="GeneratorTransformerBase.Dispose"/>.</summary>
+    /// <summary>The trained model (GenModels.Torch). Throws <see cref="ObjectDisposedException"/> after <see cref="BatchedTransformerBase.Dispose"/>.</summary>
     public DiffusionModel Model => (DiffusionModel)NetworkObject;
     /// <summary>The starting noise x_T has the length of a row.</summary>
     public override int NoiseDimension => Model.Options.DataDimension;
@@ -68,12 +68,7 @@ public sealed class DiffusionTransformer : GeneratorTransformerBase
         writer.Write(Sampling.Ancestral);
     }
 
-    private protected override void SaveModel(ModelSaveContext ctx)
-    {
-        using var stream = new MemoryStream();
-        ModelSerializer.Save(stream, NetworkKind, Model.Options, Model); // before anything reaches the model stream
-        ModelPersistence.Save(ctx, SavedFormat, WriteHeader, stream.ToArray());
-    }
+    private protected override void SaveModel(ModelSaveContext ctx) => SaveWith(ctx, SavedFormat, NetworkKind, Model.Options, Model);
 
     private static readonly ModelFormat SavedFormat = new("GMDIFFUS", LoaderSignature, typeof(DiffusionTransformer));
 

@@ -17,7 +17,7 @@ public sealed class GeneratorEvaluationOptions
     /// choice: a classifier's hidden layer, a VAE's latent mean (<c>VaeEncode</c>), a normaliser.
     /// </summary>
     public ITransformer? Featurizer;
-    /// <summary>Rows drawn (seeded, without replacement) from each data set when it holds more (at least 10).</summary>
+    /// <summary>Rows drawn (seeded, uniformly, while the data streams) from each data set when it holds more (at least 10).</summary>
     public int MaxRows = 5000;
     /// <summary>Blocks of the kernel distance.</summary>
     public int KernelBlocks = 10;
@@ -78,8 +78,8 @@ internal static class GeneratorEvaluator
         var generatedFeatures = options.Featurizer?.Transform(generated) ?? generated;
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)options.Seed);
-        var x = Read(realFeatures, options, "real", generator);
-        var y = Read(generatedFeatures, options, "generated", generator);
+        var x = Read(realFeatures, options, "real", options.Seed);
+        var y = Read(generatedFeatures, options, "generated", options.Seed + 1);
         if (x.shape[1] != y.shape[1])
             throw new ArgumentException($"Column '{options.FeatureColumnName}' has {x.shape[1]} values per real row but {y.shape[1]} per generated row.", nameof(generated));
         var (kid, kidSd) = DistributionMetrics.KernelDistance(x, y, options.KernelBlocks, options.KernelBlockSize, generator);
@@ -89,15 +89,13 @@ internal static class GeneratorEvaluator
             options.Classifier is null ? new Dictionary<string, double>() : ClassAccuracy(options.Classifier.Transform(generated), options));
     }
 
-    private static Tensor Read(IDataView data, GeneratorEvaluationOptions options, string which, Generator generator)
+    /// <summary>A seeded sample of at most MaxRows rows of the feature column, streamed (only the sample is held).</summary>
+    private static Tensor Read(IDataView data, GeneratorEvaluationOptions options, string which, int seed)
     {
         int dimension = TrainingData.CheckVectorColumn(data.Schema, options.FeatureColumnName);
-        var (values, rows) = TrainingData.ReadVectors(data, options.FeatureColumnName, dimension, CancellationToken.None);
+        var (values, rows) = TrainingData.SampleVectors(data, options.FeatureColumnName, dimension, options.MaxRows, seed);
         if (rows < 2) throw new ArgumentException($"The {which} data has {rows} row(s); comparing distributions needs at least 2.", which);
-        using var all = TorchSharp.torch.from_array(values).view(-1, dimension).narrow(0, 0, rows);
-        if (rows <= options.MaxRows) return all.clone();
-        using var pick = randperm(rows, generator: generator).narrow(0, 0, options.MaxRows);
-        return all.index_select(0, pick);
+        return TorchSharp.torch.tensor(values, [rows, (long)dimension]);
     }
 
     /// <summary>Accuracy of the classifier's predicted class against the requested class, per requested class.</summary>

@@ -33,7 +33,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         public string FeatureColumnName = "Features";
         /// <summary>If set, a text or key column of classes: the GAN becomes conditional and generates per class.</summary>
         public string? LabelColumnName;
-        /// <summary>Name of the optional input column of noise vectors that <see cref="GeneratorTransformerBase.Transform"/> uses when present.</summary>
+        /// <summary>Name of the optional input column of noise vectors that <see cref="BatchedTransformerBase.Transform"/> uses when present.</summary>
         public string NoiseColumnName = "Noise";
         /// <summary>Length of the noise vector z.</summary>
         public int NoiseDimension = 32;
@@ -115,22 +115,17 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
-    private bool IsImage(IDataView input) => input.Schema[options.FeatureColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType;
-
     /// <summary>Trains the GAN on every row of <paramref name="input"/>.</summary>
     public GanTransformer Fit(IDataView input)
     {
-        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.FeatureColumnName);
-        var dims = TrainingData.Shape(input.Schema, options.FeatureColumnName);
-        int[]? imageShape = ChooseImageShape(dims);
-        var classes = options.LabelColumnName is null ? null : new ClassCollector(input.Schema, options.LabelColumnName);
-        using var data = EstimatorFitting.Prepare(env, nameof(GanEstimator), input, options, dimension, classes?.AsExtraColumn());
-        var labels = classes?.Finish(data.Rows, dimension);
-        var ganOptions = options.ToGanOptions(dimension, imageShape, labels?.ClassNames.Count ?? 0);
+        ChooseImageShape(TrainingData.Shape(input.Schema, options.FeatureColumnName)); // a wrong architecture fails before the rows are read
+        using var prepared = EstimatorFitting.PrepareGenerator(env, nameof(GanEstimator), input, options, options.LabelColumnName);
+        var data = prepared.Data;
+        var ganOptions = options.ToGanOptions(prepared.Dimension, ChooseImageShape(prepared.Shape), prepared.Labels?.ClassNames.Count ?? 0);
         var (network, result) = EstimatorFitting.Train(env, "GAN", options, data.Seed, (int)data.Rows.shape[0],
             training => GanTraining.Fit(data.Rows, ganOptions, training, options.DiscriminatorLearningRate));
-        return new GanTransformer(network, options.FeatureColumnName, dims, data.SlotNames, labels, options.NoiseColumnName,
-            options.TransformBatchSize, data.Seed, IsImage(input), result);
+        return new GanTransformer(network, options.FeatureColumnName, prepared.Shape, data.SlotNames, prepared.Labels, options.NoiseColumnName,
+            options.TransformBatchSize, data.Seed, prepared.IsImage, result);
     }
 
     private int[]? ChooseImageShape(int[] dims)

@@ -30,7 +30,7 @@ public sealed class GanTransformer : GeneratorTransformerBase
         Training = training;
     }
 
-    /// <summary>The trained networks (GenModels.Torch); generation uses the weight-averaged generator. Throws <see cref="ObjectDisposedException"/> after <see cref="GeneratorTransformerBase.Dispose"/>.</summary>
+    /// <summary>The trained networks (GenModels.Torch); generation uses the weight-averaged generator. Throws <see cref="ObjectDisposedException"/> after <see cref="BatchedTransformerBase.Dispose"/>.</summary>
     public GenerativeAdversarialNetwork Network => (GenerativeAdversarialNetwork)NetworkObject;
     /// <summary>Length of the generator's noise input.</summary>
     public override int NoiseDimension => Network.Options.NoiseDimension;
@@ -48,12 +48,7 @@ public sealed class GanTransformer : GeneratorTransformerBase
 
     private protected override Tensor GenerateRows(Tensor z, Tensor? classes, Generator noise) => Network.Generate(z, classes);
 
-    private protected override void SaveModel(ModelSaveContext ctx)
-    {
-        using var stream = new MemoryStream();
-        ModelSerializer.Save(stream, NetworkKind, Network.Options, Network); // before anything reaches the model stream
-        ModelPersistence.Save(ctx, SavedFormat, WriteHeader, stream.ToArray());
-    }
+    private protected override void SaveModel(ModelSaveContext ctx) => SaveWith(ctx, SavedFormat, NetworkKind, Network.Options, Network);
 
     private static readonly ModelFormat SavedFormat = new("GMGANGEN", LoaderSignature, typeof(GanTransformer));
 
