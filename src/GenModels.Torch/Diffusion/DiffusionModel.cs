@@ -84,10 +84,7 @@ public sealed class DiffusionModel : nn.Module
         data_mean = zeros(options.DataDimension);
         data_scale = ones(options.DataDimension);
         RegisterComponents();
-        using (no_grad())
-            foreach (var (ema, p) in denoiser_ema.parameters().Zip(denoiser.parameters())) ema.copy_(p);
-        denoiser_ema.eval();
-        foreach (var p in denoiser_ema.parameters()) p.requires_grad = false;
+        WeightAverage.Start(denoiser_ema, denoiser);
         (betas, alphaBars) = Schedule(options.Schedule, options.Steps);
     }
 
@@ -131,16 +128,7 @@ public sealed class DiffusionModel : nn.Module
     public Tensor Standardise(Tensor rows) => (rows - data_mean) / data_scale;
 
     /// <summary>Moves the averaged weights towards the trained ones: ema ← decay·ema + (1 − decay)·weights.</summary>
-    public void UpdateAverage()
-    {
-        using var noGrad = no_grad();
-        double decay = Options.EmaDecay;
-        foreach (var (ema, p) in denoiser_ema.parameters().Zip(denoiser.parameters()))
-        {
-            if (decay == 0) ema.copy_(p);
-            else ema.mul_(decay).add_(p, alpha: 1 - decay);
-        }
-    }
+    public void UpdateAverage() => WeightAverage.Update(denoiser_ema, denoiser, Options.EmaDecay);
 
     /// <summary>
     /// The training loss on standardised rows <paramref name="x0"/>: noise them to a random step, predict the noise (or the

@@ -23,10 +23,7 @@ public sealed class GenerativeAdversarialNetwork : nn.Module
         discriminator = new GanDiscriminator("discriminator", options);
         generator_ema = new GanGenerator("generator_ema", options);
         RegisterComponents();
-        using (no_grad())
-            foreach (var (ema, p) in generator_ema.parameters().Zip(generator.parameters())) ema.copy_(p);
-        generator_ema.eval();
-        foreach (var p in generator_ema.parameters()) p.requires_grad = false;
+        WeightAverage.Start(generator_ema, generator);
     }
 
     /// <summary>The options the network was built from.</summary>
@@ -39,16 +36,7 @@ public sealed class GenerativeAdversarialNetwork : nn.Module
     public GanGenerator AveragedGenerator => generator_ema;
 
     /// <summary>Moves the EMA weights towards the generator's: ema ← decay·ema + (1 − decay)·weights.</summary>
-    public void UpdateAverage()
-    {
-        using var noGrad = no_grad();
-        double decay = Options.EmaDecay;
-        foreach (var (ema, p) in generator_ema.parameters().Zip(generator.parameters()))
-        {
-            if (decay == 0) ema.copy_(p);
-            else ema.mul_(decay).add_(p, alpha: 1 - decay);
-        }
-    }
+    public void UpdateAverage() => WeightAverage.Update(generator_ema, generator, Options.EmaDecay);
 
     /// <summary>Standard normal noise for <paramref name="count"/> rows.</summary>
     public Tensor SampleNoise(long count, Generator? generator = null) =>
