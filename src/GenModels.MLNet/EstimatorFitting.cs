@@ -150,9 +150,9 @@ internal static class EstimatorFitting
 
     /// <summary>Trains an autoencoder on the prepared rows with the shared options.</summary>
     public static (Autoencoder Model, TrainingResult Result) FitAutoencoder(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options,
-        KnownAnomalies? knownAnomalies = null) =>
+        KnownAnomalies? knownAnomalies = null, double? inputNoise = 0) =>
         Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
-            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Dimension), training, knownAnomalies));
+            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Dimension), training, knownAnomalies, inputNoise));
 
     private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
     {

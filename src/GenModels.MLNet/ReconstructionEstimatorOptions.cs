@@ -48,10 +48,18 @@ public abstract class TrainingRunOptions
     public double LearningRate = Defaults.LearningRate;
     /// <summary>Seed of weight initialisation, shuffling and sampling. Null draws one from the <c>MLContext</c>'s seed.</summary>
     public int? Seed;
-    /// <summary>Fraction of training rows held out to watch for over-fitting (0 = none).</summary>
-    public double ValidationFraction;
-    /// <summary>Epochs without a better validation loss before training stops and keeps the best weights (0 = off).</summary>
-    public int EarlyStoppingPatience;
+    /// <summary>
+    /// Fraction of training rows held out to watch for over-fitting (0 = none). Null (the default) is 0, except for the
+    /// encoders (<c>VaeEncode</c>, <c>AutoencoderEncode</c>) on a small table with derived epochs, which hold out 20 % and
+    /// stop early (see <see cref="TrainingBudget.ResolveEarlyStopping"/>). Setting either this or
+    /// <see cref="EarlyStoppingPatience"/> turns that rule off.
+    /// </summary>
+    public double? ValidationFraction;
+    /// <summary>
+    /// Epochs without a better validation loss before training stops and keeps the best weights (0 = off). Null (the
+    /// default) is 0, or a tenth of the derived epochs where the encoders derive early stopping (see <see cref="ValidationFraction"/>).
+    /// </summary>
+    public int? EarlyStoppingPatience;
     /// <summary>Rows per network call when transforming (1 to 65,536).</summary>
     public int TransformBatchSize = Defaults.TransformBatchSize;
     /// <summary>
@@ -77,6 +85,9 @@ public abstract class TrainingRunOptions
         if (names.Distinct().Count() != names.Length)
             throw new ArgumentException($"Output column names must differ from each other: {string.Join(", ", names)}.", "OutputColumnName");
     }
+
+    /// <summary>Whether a small table with derived epochs holds out rows and stops early (see <see cref="TrainingBudget.ResolveEarlyStopping"/>).</summary>
+    private protected virtual bool DeriveEarlyStopping => false;
 
     /// <summary>Whether training warns when the loss is still falling fast at the end (see <see cref="TrainingOptions.WarnIfUnconverged"/>).</summary>
     private protected virtual bool WarnIfUnconverged => true;
@@ -107,6 +118,7 @@ public abstract class TrainingRunOptions
         BatchSize = BatchSize,
         TargetSteps = TargetSteps,
         WarnIfUnconverged = WarnIfUnconverged,
+        DeriveEarlyStopping = DeriveEarlyStopping,
         LearningRate = LearningRate,
         Seed = seed,
         ValidationFraction = ValidationFraction,
@@ -182,6 +194,9 @@ public abstract class ReconstructionEstimatorOptions : NetworkTrainingOptions
     public string? ReconstructionErrorColumnName;
 
     internal override string TrainingColumnName => InputColumnName;
+
+    // An encoder's code should describe the table's structure, not each row's noise: small tables stop early.
+    private protected override bool DeriveEarlyStopping => true;
 
     internal override void Validate()
     {

@@ -57,11 +57,11 @@ public class DefaultsTests
     }
 
     /// <summary>
-    /// The issue asked for codes that separate the groups at least as well as PCA's. Measured here: PCA 0.76, VAE 0.51,
-    /// autoencoder 0.51 with the defaults (more steps spread the codes of 100 rows further; 500 steps gave the VAE 0.80
-    /// but left its reconstruction of other small tables poor). The test holds what the defaults achieve: a clear
-    /// separation (at least 0.4 and 60 % of PCA's), far above the former fixed defaults (20 epochs at batch 128, widths
-    /// [128, 64]: 20 optimiser steps and a collapsed code), and a VAE code that carries information in every dimension.
+    /// On a table like ML.NET's customer-segmentation sample, the encoders' 2-D codes with their defaults separate the
+    /// planted groups at least as well as PCA's (measured: PCA 0.759, VAE 0.799, autoencoder 0.808; before the derived
+    /// early stopping and input noise 0.53 and 0.51, with the former fixed defaults 0.30). The VAE's code is not collapsed;
+    /// a VAE may leave a dimension it does not need at the prior (three groups fit on a line), so the test asks for at
+    /// least one informative dimension and more than 1 nat in all.
     /// </summary>
     [Fact]
     public void EncodersWithDefaultsSeparatePlantedGroupsAndTheVaeCodeDoesNotCollapse()
@@ -81,11 +81,11 @@ public class DefaultsTests
         double formerSilhouette = Silhouette(Synthetic.Column(former.Transform(data), "Latent"), groups);
         var report = $"silhouette PCA {pcaSilhouette:F3}, VAE {vaeSilhouette:F3}, autoencoder {aeSilhouette:F3}, VAE with the former defaults {formerSilhouette:F3}";
         foreach (var silhouette in new[] { vaeSilhouette, aeSilhouette })
-            Assert.True(silhouette >= 0.4 && silhouette >= 0.6 * pcaSilhouette && silhouette > formerSilhouette + 0.1, report);
+            Assert.True(silhouette >= pcaSilhouette && silhouette > formerSilhouette + 0.1, report);
 
         using var x = tensor(rows.SelectMany(r => r.Features).ToArray(), new long[] { rows.Length, SegmentColumns });
         var kl = VaeTraining.KlPerDimension(vae.Model, x);
-        Assert.All(kl, k => Assert.True(k > 0.5, $"KL per latent dimension {string.Join(", ", kl)}; {report}"));
+        Assert.True(kl.Max() > 0.5 && kl.Sum() > 1, $"KL per latent dimension {string.Join(", ", kl)}; {report}");
         Assert.DoesNotContain(vae.Training!.Warnings, w => w.Contains("collapsed"));
         Assert.True(vae.Training.Budget.EpochsDerived && vae.Training.Budget.BatchSizeDerived);
     }
@@ -119,7 +119,9 @@ public class DefaultsTests
         using var model = ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { ReconstructionErrorColumnName = "Error" }).Fit(data);
         var training = model.Training!;
         Assert.True(training.Budget.EpochsDerived && training.Budget.BatchSizeDerived);
-        Assert.InRange(training.Steps, TrainingBudget.ReconstructionTargetSteps, 3L * TrainingBudget.ReconstructionTargetSteps);
+        // Either the full derived budget ran, or a small table stopped early on its held-out rows.
+        if (training.StoppedEarly) Assert.True(training.Budget.EarlyStoppingDerived && rows * TrainingBudget.DerivedValidationFraction >= 10, training.Budget.ToString());
+        else Assert.InRange(training.Steps, TrainingBudget.ReconstructionTargetSteps, 3L * TrainingBudget.ReconstructionTargetSteps);
 
         var check = ml.Data.LoadFromEnumerable(Factors(500, seed: 4));
         double trained = model.Transform(check).GetColumn<float>("Error").Average();
@@ -177,4 +179,22 @@ public class DefaultsTests
     [InlineData(5_000_000, 128, 1)]
     public void TheDerivedBudgetAimsAtTheTargetSteps(long rows, int batch, int epochs) =>
         Assert.Equal(new TrainingBudget(epochs, batch, 2000, true, true), TrainingBudget.Resolve(rows, null, null, 2000));
+
+    [Theory]
+    [InlineData(100, true, null, null, null, 0.2, 40)]      // a small table: a fifth held out, a tenth of 400 epochs of patience
+    [InlineData(1_000, true, null, null, null, 0.2, 20)]     // 800 rows at batch 80: 200 epochs
+    [InlineData(20_000, true, null, null, null, 0.0, 0)]    // large enough that the derived budget passes over it < 20 times
+    [InlineData(40, true, null, null, null, 0.0, 0)]        // too few rows to hold out 10
+    [InlineData(100, false, null, null, null, 0.0, 0)]      // detectors, GAN, diffusion: never derived
+    [InlineData(100, true, 50, null, null, 0.0, 0)]         // explicit epochs
+    [InlineData(100, true, null, 0.0, null, 0.0, 0)]        // an explicit 0 turns it off
+    [InlineData(100, true, null, 0.3, 7, 0.3, 7)]           // explicit settings are kept
+    public void EarlyStoppingIsDerivedOnlyForSmallTablesOfTheEncoders(long rows, bool derive, int? epochs, double? fraction, int? patience,
+        double expectedFraction, int expectedPatience)
+    {
+        var options = new TrainingOptions { DeriveEarlyStopping = derive, Epochs = epochs, ValidationFraction = fraction, EarlyStoppingPatience = patience };
+        var resolved = TrainingBudget.ResolveEarlyStopping(rows, options);
+        Assert.Equal((expectedFraction, expectedPatience), (resolved.ValidationFraction, resolved.Patience));
+        Assert.Equal(derive && fraction is null && patience is null && expectedPatience > 0, resolved.Derived);
+    }
 }

@@ -15,6 +15,22 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
     /// <summary>Options of <see cref="AutoencoderEncodingEstimator"/>.</summary>
     public sealed class Options : ReconstructionEstimatorOptions
     {
+        /// <summary>
+        /// Trains a denoising autoencoder: Gaussian noise of this many standard deviations of each feature (measured on the
+        /// training rows) is added to the input during training, and the network learns to give back the clean row
+        /// (0 = none). Null (the default) uses 2 on a small table where early stopping is derived (see
+        /// <see cref="TrainingRunOptions.ValidationFraction"/>) and 0 otherwise: on 100 rows × 32 binary columns in three
+        /// groups it raised the 2-D code's separation of the groups (silhouette) from about 0.66 to PCA's level (0.74–0.77)
+        /// over three draws (see <c>AutoencoderTraining.DerivedInputNoise</c>).
+        /// </summary>
+        public double? InputNoise;
+
+        internal override void Validate()
+        {
+            if (InputNoise is { } noise && (!(noise >= 0) || double.IsInfinity(noise)))
+                throw new ArgumentOutOfRangeException(nameof(InputNoise), noise, "The input noise must be a non-negative number of standard deviations, or null.");
+            base.Validate();
+        }
     }
 
     private readonly IHostEnvironment env;
@@ -36,7 +52,7 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
     public AutoencoderEncodingTransformer Fit(IDataView input)
     {
         using var data = EstimatorFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
-        var (model, result) = EstimatorFitting.FitAutoencoder(env, data, options);
+        var (model, result) = EstimatorFitting.FitAutoencoder(env, data, options, inputNoise: options.InputNoise);
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
         if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
         if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));

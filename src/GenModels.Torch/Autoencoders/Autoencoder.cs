@@ -43,9 +43,15 @@ public sealed class Autoencoder : nn.Module<Tensor, Tensor>, IReconstructionMode
     public override Tensor forward(Tensor x) => Reconstruct(x);
 
     /// <summary>Per-row training loss: squared error (Gaussian) or binary cross-entropy (Bernoulli), summed over features.</summary>
-    public Tensor Loss(Tensor x)
+    public Tensor Loss(Tensor x) => Loss(x, x);
+
+    /// <summary>
+    /// Per-row loss of reconstructing <paramref name="x"/> from <paramref name="input"/>: a denoising autoencoder passes a
+    /// corrupted copy of <paramref name="x"/> as the input.
+    /// </summary>
+    public Tensor Loss(Tensor input, Tensor x)
     {
-        var raw = DecodeRaw(Encode(x));
+        var raw = DecodeRaw(Encode(input));
         return Options.Likelihood == ReconstructionLikelihood.Bernoulli ? Likelihoods.BernoulliNll(x, raw) : Likelihoods.SquaredError(x, raw);
     }
 

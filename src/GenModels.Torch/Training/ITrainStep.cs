@@ -15,4 +15,9 @@ public interface ITrainStep : IDisposable
     StepLosses TrainStep(Tensor batch);
     /// <summary>The named losses of one batch, without gradients or updates.</summary>
     StepLosses EvaluateStep(Tensor batch);
+    /// <summary>
+    /// True while the step's objective is still changing on purpose (a VAE's KL weight warming up): the loop's early
+    /// stopping neither counts these epochs nor keeps their weights, because their validation losses are not comparable.
+    /// </summary>
+    bool IsWarmingUp => false;
 }

@@ -21,10 +21,11 @@ public static class TrainLoop
         using var generator = new Generator((ulong)options.Seed);
 
         // Validation split: a seeded permutation, the first part held out.
-        long validationRows = (long)Math.Floor(rows * options.ValidationFraction);
-        if (options.ValidationFraction > 0 && (validationRows == 0 || validationRows == rows))
-            throw new ArgumentOutOfRangeException(nameof(options.ValidationFraction), options.ValidationFraction,
-                $"A validation fraction of {options.ValidationFraction} leaves no rows for one side of the split of {rows} rows.");
+        var (validationFraction, patience, stoppingDerived) = TrainingBudget.ResolveEarlyStopping(rows, options);
+        long validationRows = (long)Math.Floor(rows * validationFraction);
+        if (validationFraction > 0 && (validationRows == 0 || validationRows == rows))
+            throw new ArgumentOutOfRangeException(nameof(options.ValidationFraction), validationFraction,
+                $"A validation fraction of {validationFraction} leaves no rows for one side of the split of {rows} rows.");
         Tensor train = data, validation = data;
         using var split = randperm(rows, generator: generator);
         if (validationRows > 0)
@@ -33,7 +34,10 @@ public static class TrainLoop
             train = data.index_select(0, split.narrow(0, validationRows, rows - validationRows));
         }
         long trainRows = train.shape[0];
-        var budget = TrainingBudget.Resolve(trainRows, options.Epochs, options.BatchSize, options.TargetSteps);
+        var budget = TrainingBudget.Resolve(trainRows, options.Epochs, options.BatchSize, options.TargetSteps) with
+        {
+            ValidationFraction = validationFraction, EarlyStoppingPatience = patience, EarlyStoppingDerived = stoppingDerived,
+        };
         int batchSize = budget.BatchSize, epochs = budget.Epochs;
         int batches = (int)((trainRows + batchSize - 1) / batchSize);
         int reportEvery = Math.Max(1, batches / 20);
@@ -77,19 +81,20 @@ public static class TrainLoop
                 {
                     validationLosses = Evaluate(step, validation, batchSize);
                     double current = validationLosses.First().Value;
-                    if (current < bestValidation)
+                    // While the objective still changes on purpose (a KL warm-up), its losses are not compared.
+                    if (!step.IsWarmingUp && current < bestValidation)
                     {
                         bestValidation = current;
                         epochsWithoutImprovement = 0;
-                        if (options.EarlyStoppingPatience > 0) bestWeights = Snapshot(step.Module, bestWeights);
+                        if (patience > 0) bestWeights = Snapshot(step.Module, bestWeights);
                     }
-                    else epochsWithoutImprovement++;
+                    else if (!step.IsWarmingUp) epochsWithoutImprovement++;
                 }
                 var report = new TrainingProgress(epoch, epochs, batches, batches, true, Means(sums, seen), validationLosses, clock.Elapsed);
                 history.Add(report);
                 options.Progress?.Report(report);
 
-                if (options.EarlyStoppingPatience > 0 && validationRows > 0 && epochsWithoutImprovement >= options.EarlyStoppingPatience && epoch < epochs)
+                if (patience > 0 && validationRows > 0 && epochsWithoutImprovement >= patience && epoch < epochs)
                 {
                     stoppedEarly = true;
                     break;

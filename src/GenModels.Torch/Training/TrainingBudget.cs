@@ -51,6 +51,46 @@ public sealed record TrainingBudget(int Epochs, int BatchSize, int TargetSteps, 
     /// <summary>Most automatic epochs (reached below about 100 rows).</summary>
     public const int MaxEpochs = 1000;
 
+    /// <summary>Share of the rows an encoder holds out when it derives early stopping (see <see cref="ResolveEarlyStopping"/>).</summary>
+    public const double DerivedValidationFraction = 0.2;
+    /// <summary>
+    /// Share of the derived epochs without a better held-out loss after which a derived early stop ends training (40 of 400
+    /// epochs on 100 rows). A fixed 5 epochs (25 steps there) stopped a model whose held-out error was still falling slowly.
+    /// </summary>
+    public const double DerivedEarlyStoppingPatienceShare = 0.1;
+    /// <summary>
+    /// Derived early stopping applies when the derived budget passes over the data at least this many times: a small table,
+    /// which a network otherwise learns row by row (up to 12,800 rows for an encoder's 2,000 steps).
+    /// </summary>
+    public const int EarlyStoppingMinEpochs = 20;
+    /// <summary>Fewest held-out rows derived early stopping uses; smaller tables train on every row without it.</summary>
+    public const int EarlyStoppingMinValidationRows = 10;
+
+    /// <summary>
+    /// The validation fraction and patience a run of <paramref name="rows"/> rows uses. Explicit settings are kept as they
+    /// are (a missing one counts as 0). When both are unset and <see cref="TrainingOptions.DeriveEarlyStopping"/> is on,
+    /// a small table with derived epochs — one the derived budget passes over at least <see cref="EarlyStoppingMinEpochs"/>
+    /// times — holds out <see cref="DerivedValidationFraction"/> of its rows and stops after
+    /// <see cref="DerivedEarlyStoppingPatienceShare"/> of the epochs without a better held-out loss, keeping the best weights. Measured
+    /// on 100 rows × 32 binary columns in three planted groups: the VAE's 2-D code separated the groups with a silhouette
+    /// of 0.80 after 500 steps and 0.53 after 2,000 (it learns the rows' noise), while a table driven by two smooth factors
+    /// kept improving up to 2,000 steps; the held-out reconstruction error tells the two apart. With this rule the VAE's
+    /// silhouette was 0.80, 0.79 and 0.78 over three draws of the grouped table (PCA: 0.76, 0.77, 0.74), stopping after
+    /// about 160 of 400 epochs, and the two-factor table still trained its full 2,000 steps.
+    /// </summary>
+    public static (double ValidationFraction, int Patience, bool Derived) ResolveEarlyStopping(long rows, TrainingOptions options)
+    {
+        if (options.ValidationFraction is not null || options.EarlyStoppingPatience is not null)
+            return (options.ValidationFraction ?? 0, options.EarlyStoppingPatience ?? 0, false);
+        if (!options.DeriveEarlyStopping || options.Epochs is not null || rows * DerivedValidationFraction < EarlyStoppingMinValidationRows)
+            return (0, 0, false);
+        long trainRows = rows - (long)Math.Floor(rows * DerivedValidationFraction);
+        var budget = Resolve(trainRows, null, options.BatchSize, options.TargetSteps);
+        return budget.Epochs >= EarlyStoppingMinEpochs
+            ? (DerivedValidationFraction, (int)Math.Ceiling(budget.Epochs * DerivedEarlyStoppingPatienceShare), true)
+            : (0, 0, false);
+    }
+
     /// <summary>Resolves the budget for <paramref name="rows"/> training rows: explicit values are kept as they are.</summary>
     public static TrainingBudget Resolve(long rows, int? epochs, int? batchSize, int targetSteps)
     {
@@ -63,7 +103,15 @@ public sealed record TrainingBudget(int Epochs, int BatchSize, int TargetSteps, 
     /// <summary>Optimiser steps this budget takes on <paramref name="rows"/> rows.</summary>
     public long Steps(long rows) => (long)Epochs * Math.Max(1, (rows + BatchSize - 1) / BatchSize);
 
-    /// <summary>"N epochs (derived) at batch B (derived)" for logs.</summary>
+    /// <summary>Share of the rows held out for validation (0 = none).</summary>
+    public double ValidationFraction { get; init; }
+    /// <summary>Epochs without a better held-out loss before training stops (0 = never).</summary>
+    public int EarlyStoppingPatience { get; init; }
+    /// <summary>True when the validation fraction and patience came from <see cref="ResolveEarlyStopping"/>'s rule.</summary>
+    public bool EarlyStoppingDerived { get; init; }
+
+    /// <summary>"N epochs (derived) at batch B (derived), early stopping …" for logs.</summary>
     public override string ToString() =>
-        $"{Epochs} epochs{(EpochsDerived ? $" (derived: about {TargetSteps} steps)" : "")} at batch {BatchSize}{(BatchSizeDerived ? " (derived from the row count)" : "")}";
+        $"{Epochs} epochs{(EpochsDerived ? $" (derived: about {TargetSteps} steps)" : "")} at batch {BatchSize}{(BatchSizeDerived ? " (derived from the row count)" : "")}"
+        + (EarlyStoppingPatience > 0 ? $", stopping after {EarlyStoppingPatience} epochs without a better loss on {ValidationFraction:P0} of the rows held out{(EarlyStoppingDerived ? " (derived: a small table)" : "")}" : "");
 }

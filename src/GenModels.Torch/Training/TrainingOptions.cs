@@ -22,10 +22,22 @@ public sealed class TrainingOptions
     public double LearningRate { get; set; } = 1e-3;
     /// <summary>Seed of the shuffling, the validation split and the model's noise.</summary>
     public int Seed { get; set; }
-    /// <summary>Fraction of rows held out for validation (0 = none). Early stopping watches the validation loss.</summary>
-    public double ValidationFraction { get; set; }
-    /// <summary>Epochs without a better validation loss before training stops (0 = never stop early). Needs a validation fraction.</summary>
-    public int EarlyStoppingPatience { get; set; }
+    /// <summary>
+    /// Fraction of rows held out for validation (0 = none). Early stopping watches the validation loss. Null (the default)
+    /// derives it with <see cref="TrainingBudget.ResolveEarlyStopping"/>: 0 unless <see cref="DeriveEarlyStopping"/> asks for it.
+    /// </summary>
+    public double? ValidationFraction { get; set; }
+    /// <summary>
+    /// Epochs without a better validation loss before training stops and keeps the best weights (0 = never stop early).
+    /// Needs a validation fraction. Null (the default) derives it with <see cref="TrainingBudget.ResolveEarlyStopping"/>.
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
+    /// <summary>
+    /// Whether a model that learns a representation of the rows (the encoders) holds out part of a small table and stops
+    /// when the held-out loss no longer improves, when neither validation setting is given (see
+    /// <see cref="TrainingBudget.ResolveEarlyStopping"/>). Off for the anomaly detectors, the GAN and the diffusion model.
+    /// </summary>
+    public bool DeriveEarlyStopping { get; set; }
     /// <summary>Receives a report at the end of each epoch and about 20 times within it.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
@@ -38,8 +50,8 @@ public sealed class TrainingOptions
         if (TargetSteps < 1) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "At least one optimiser step is needed.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be positive.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
-        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "The validation fraction must be in [0, 1).");
-        if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "Patience must be ≥ 0.");
+        if (ValidationFraction is { } fraction && !(fraction >= 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "The validation fraction must be in [0, 1).");
+        if (EarlyStoppingPatience is < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "Patience must be ≥ 0.");
     }
 }
 

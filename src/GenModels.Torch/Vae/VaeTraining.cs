@@ -25,7 +25,7 @@ public static class VaeTraining
         KnownAnomalies? knownAnomalies = null)
     {
         options.Validate();
-        long trainRows = data.shape[0] - (long)Math.Floor(data.shape[0] * training.ValidationFraction);
+        long trainRows = data.shape[0] - (long)Math.Floor(data.shape[0] * TrainingBudget.ResolveEarlyStopping(data.shape[0], training).ValidationFraction);
         long warmup = (long)(KlWarmupShare * TrainingBudget.Resolve(trainRows, training.Epochs, training.BatchSize, training.TargetSteps).Steps(trainRows));
         var (model, result) = ModelTraining.Fit(data, training, () => new VariationalAutoencoder(options),
             (model, noise) => new VaeStep(model, training.LearningRate, noise, knownAnomalies, warmup));
