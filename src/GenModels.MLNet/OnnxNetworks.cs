@@ -81,17 +81,22 @@ internal static class OnnxNetworks
     private static Dictionary<string, Tensor> Weights(IReconstructionModel model) =>
         ((TorchSharp.torch.nn.Module)model).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    private static (int Hidden, Activation Activation, int Latent) Shape(IReconstructionModel model) => model switch
+    private static (int Hidden, Activation Activation, int Latent) Shape(IReconstructionModel model)
     {
-        VariationalAutoencoder vae => (vae.Options.ResolvedHiddenSizes.Length, vae.Options.Activation, vae.LatentDimension),
-        Autoencoder ae => (ae.Options.ResolvedHiddenSizes.Length, ae.Options.Activation, ae.LatentDimension),
-        _ => throw new NotSupportedException($"No ONNX form for {model.GetType().Name}."),
-    };
+        var options = ExportableOptions(model);
+        return (options.ResolvedHiddenSizes.Length, options.Activation, model.LatentDimension);
+    }
 
-    private static ReconstructionLikelihood Likelihood(IReconstructionModel model) => model switch
+    private static ReconstructionLikelihood Likelihood(IReconstructionModel model) => ExportableOptions(model).Likelihood;
+
+    /// <summary>The network's options, once it is known to be an MLP pair (the only networks with an ONNX form so far).</summary>
+    private static ReconstructionNetworkOptions ExportableOptions(IReconstructionModel model)
     {
-        VariationalAutoencoder vae => vae.Options.Likelihood,
-        Autoencoder ae => ae.Options.Likelihood,
-        _ => throw new NotSupportedException($"No ONNX form for {model.GetType().Name}."),
-    };
+        var options = ReconstructionNetworks.OptionsOf(model);
+        if (options.Architecture != NetworkArchitecture.Mlp)
+            throw new NotSupportedException(
+                $"This {model.GetType().Name} has convolutional networks, which cannot be exported to ONNX yet: only MLP encoders and decoders export. " +
+                "Train with Architecture = NetworkArchitecture.Mlp to export the model, or serve it with the library.");
+        return options;
+    }
 }

@@ -1,0 +1,307 @@
+using GenModels.MLNet;
+using GenModels.MLNet.AnomalyDetection;
+using GenModels.MLNet.Autoencoders;
+using GenModels.MLNet.Vae;
+using GenModels.Torch.Networks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using Xunit;
+
+namespace GenModels.Tests;
+
+/// <summary>
+/// Convolutional encoders and decoders for image columns: chosen from the column's shape, learning an image family that a
+/// linear code cannot, image reconstructions, latent traversal, saving, and the errors.
+/// </summary>
+public class ConvolutionalNetworkTests : IDisposable
+{
+    private const int Side = 16, Square = 4;
+    private readonly string folder = Directory.CreateTempSubdirectory("genmodels-conv-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    public sealed class SquareRow
+    {
+        [VectorType(1, Side, Side)] public float[] Features { get; set; } = [];
+    }
+
+    public sealed class FlatRow
+    {
+        [VectorType(Side * Side)] public float[] Features { get; set; } = [];
+    }
+
+    public sealed class ImageRow
+    {
+        [ImageType(Side, Side)] public MLImage Image { get; set; } = null!;
+    }
+
+    /// <summary>16×16 images of one bright 4×4 square on black, at a random position: a family with two factors (x, y).</summary>
+    private static float[][] Squares(int count, int seed, bool fixedRow = false)
+    {
+        var rnd = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            int x = rnd.Next(Side - Square + 1), y = fixedRow ? (Side - Square) / 2 : rnd.Next(Side - Square + 1);
+            return SquareAt(x, y);
+        }).ToArray();
+    }
+
+    private static float[] SquareAt(int x, int y)
+    {
+        var pixels = new float[Side * Side];
+        for (int dy = 0; dy < Square; dy++)
+            for (int dx = 0; dx < Square; dx++)
+                pixels[(y + dy) * Side + x + dx] = 1f;
+        return pixels;
+    }
+
+    private static MLImage ToImage(float[] gray)
+    {
+        var rgba = new byte[Side * Side * 4];
+        for (int i = 0; i < gray.Length; i++)
+        {
+            byte v = (byte)(gray[i] * 255);
+            rgba[4 * i] = v; rgba[4 * i + 1] = v; rgba[4 * i + 2] = v; rgba[4 * i + 3] = 255;
+        }
+        return MLImage.CreateFromPixels(Side, Side, MLPixelFormat.Rgba32, rgba);
+    }
+
+    private static double MeanSquaredError(float[][] a, float[][] b) =>
+        a.Zip(b).Average(p => p.First.Zip(p.Second).Average(v => (double)(v.First - v.Second) * (v.First - v.Second)));
+
+    [Fact]
+    public void AConvolutionalAutoencoderReconstructsMovingSquaresFarBetterThanPcaWithTheSameCodeSize()
+    {
+        const int code = 2;
+        var ml = new MLContext(seed: 1);
+        var train = Squares(600, seed: 1);
+        var test = Squares(200, seed: 2);
+        var model = ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options
+        {
+            LatentDimension = code, ConvolutionChannels = 8, HiddenSizes = [64], Likelihood = ReconstructionLikelihood.Bernoulli,
+            Epochs = 60, BatchSize = 32, LearningRate = 3e-3, Seed = 1, NumberOfThreads = 1, ReconstructionColumnName = "Reconstruction",
+        }).Fit(ml.Data.LoadFromEnumerable(train.Select(p => new SquareRow { Features = p })));
+        Assert.Equal(NetworkArchitecture.Convolutional, model.Model.Options.Architecture);
+
+        var reconstructed = Synthetic.Column(model.Transform(ml.Data.LoadFromEnumerable(test.Select(p => new SquareRow { Features = p }))), "Reconstruction");
+        double autoencoder = MeanSquaredError(test, reconstructed);
+        // PCA of the same rank, fitted on the training images, applied to the test images.
+        double pca = PcaTestError(train, test, code);
+        Assert.True(autoencoder < 0.4 * pca, $"conv autoencoder MSE {autoencoder:G4}, rank-{code} PCA MSE {pca:G4}");
+    }
+
+    private static double PcaTestError(float[][] train, float[][] test, int rank)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x = TorchSharp.torch.tensor(train.SelectMany(r => r).ToArray(), new long[] { train.Length, train[0].Length });
+        var mean = x.mean(new long[] { 0 }, keepdim: true);
+        var (_, _, vh) = TorchSharp.torch.linalg.svd(x - mean, fullMatrices: false);
+        var basis = vh.narrow(0, 0, rank);
+        var t = TorchSharp.torch.tensor(test.SelectMany(r => r).ToArray(), new long[] { test.Length, test[0].Length }) - mean;
+        return (t - t.matmul(basis.t()).matmul(basis)).square().mean().item<float>();
+    }
+
+    [Fact]
+    public void TheArchitectureFollowsTheColumnShapeAndCanBeOverridden()
+    {
+        var ml = new MLContext(seed: 1);
+        var squares = Squares(64, seed: 3);
+        var shaped = ml.Data.LoadFromEnumerable(squares.Select(p => new SquareRow { Features = p }));
+        var flat = ml.Data.LoadFromEnumerable(squares.Select(p => new FlatRow { Features = p }));
+        var images = ml.Data.LoadFromEnumerable(squares.Select(p => new ImageRow { Image = ToImage(p) }));
+        VaeEncodingEstimator.Options Options(string column, NetworkArchitecture? architecture = null) => new()
+        {
+            InputColumnName = column, LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1,
+            NumberOfThreads = 1, Architecture = architecture,
+        };
+        Assert.Equal(NetworkArchitecture.Convolutional, ml.Transforms.VaeEncode(Options("Features")).Fit(shaped).Model.Options.Architecture);
+        Assert.Equal(NetworkArchitecture.Mlp, ml.Transforms.VaeEncode(Options("Features")).Fit(flat).Model.Options.Architecture);
+        var fromImages = ml.Transforms.VaeEncode(Options("Image")).Fit(images).Model.Options;
+        Assert.Equal(NetworkArchitecture.Convolutional, fromImages.Architecture);
+        Assert.Equal([3, Side, Side], fromImages.ImageShape);
+        Assert.Equal(NetworkArchitecture.Mlp, ml.Transforms.VaeEncode(Options("Image", NetworkArchitecture.Mlp)).Fit(images).Model.Options.Architecture);
+        // The detectors choose the same way.
+        using var detector = ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options
+        {
+            LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1, NumberOfThreads = 1,
+        }).Fit(shaped);
+        Assert.Equal(NetworkArchitecture.Convolutional, ReconstructionNetworksOptions(detector.NetworkModel).Architecture);
+    }
+
+    private static ReconstructionNetworkOptions ReconstructionNetworksOptions(IReconstructionModel model) => model switch
+    {
+        GenModels.Torch.Vae.VariationalAutoencoder vae => vae.Options,
+        GenModels.Torch.Autoencoders.Autoencoder ae => ae.Options,
+        _ => throw new InvalidOperationException(),
+    };
+
+    [Theory]
+    [InlineData(ReconstructionLikelihood.Gaussian)]
+    [InlineData(ReconstructionLikelihood.Bernoulli)]
+    public void AConvolutionalVaeOnAnImageColumnReconstructsImagesAndServesAPredictionEngine(ReconstructionLikelihood likelihood)
+    {
+        var ml = new MLContext(seed: 1);
+        var squares = Squares(64, seed: 4);
+        var images = ml.Data.LoadFromEnumerable(squares.Select(p => new ImageRow { Image = ToImage(p) }));
+        var estimator = ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options
+        {
+            InputColumnName = "Image", LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Likelihood = likelihood, Epochs = 2, Seed = 1,
+            NumberOfThreads = 1, ReconstructionColumnName = "Reconstruction", ReconstructionErrorColumnName = "Error",
+        });
+        var shape = estimator.GetOutputSchema(BadInputTests.Shape(images.Schema));
+        Assert.IsType<ImageDataViewType>(shape.Single(c => c.Name == "Reconstruction").ItemType);
+        using var model = estimator.Fit(images);
+        var scored = model.Transform(images);
+        var type = Assert.IsType<ImageDataViewType>(scored.Schema["Reconstruction"].Type);
+        Assert.Equal((Side, Side), (type.Height, type.Width));
+        var reconstructions = scored.GetColumn<MLImage>("Reconstruction").ToArray();
+        Assert.Equal(squares.Length, reconstructions.Length);
+        Assert.All(scored.GetColumn<float>("Error"), e => Assert.True(float.IsFinite(e)));
+
+        using var engine = ml.Model.CreatePredictionEngine<ImageRow, ImagePrediction>(model);
+        var prediction = engine.Predict(new ImageRow { Image = ToImage(squares[3]) });
+        Assert.Equal(2, prediction.Latent.Length);
+        Assert.Equal((Side, Side), (prediction.Reconstruction.Width, prediction.Reconstruction.Height));
+        // One row per call: the same pixels as the batch, up to float rounding before they become bytes (see README).
+        var batched = reconstructions[3].Pixels.ToArray();
+        var single = prediction.Reconstruction.Pixels.ToArray();
+        Assert.True(batched.Zip(single).All(p => Math.Abs(p.First - p.Second) <= 1));
+    }
+
+    public sealed class ImagePrediction
+    {
+        public float[] Latent { get; set; } = [];
+        [ImageType(Side, Side)] public MLImage Reconstruction { get; set; } = null!;
+    }
+
+    [Fact]
+    public void ConvolutionalModelsSavedAndLoadedInAnotherProcessGiveIdenticalOutputs()
+    {
+        var ml = new MLContext(seed: 1);
+        var squares = Squares(80, seed: 5);
+        var data = ml.Data.LoadFromEnumerable(squares.Select(p => new SquareRow { Features = p }));
+        var vae = ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options
+        {
+            LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Likelihood = ReconstructionLikelihood.Bernoulli, Epochs = 2, Seed = 1,
+            NumberOfThreads = 1, ReconstructionColumnName = "Reconstruction",
+        }).Fit(data);
+        var detector = ml.AnomalyDetection.Trainers.Vae(new VaeAnomalyDetectionTrainer.Options
+        {
+            LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 2, Seed = 1, NumberOfThreads = 1,
+        }).Fit(data);
+        var csv = Path.Combine(folder, "input.csv");
+        File.WriteAllLines(csv, squares.Select(r => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
+        foreach (var (name, model, column) in new (string, ITransformer, string)[] { ("vae", vae, "Reconstruction"), ("vae", vae, "Latent"), ("detector", detector, "Score") })
+        {
+            var path = Path.Combine(folder, name + ".zip");
+            ml.Model.Save(model, data.Schema, path);
+            var result = Path.Combine(folder, column + ".txt");
+            LoadProbe.Run(path, csv, Side * Side, column, result);
+            Assert.Equal(Bits(model.Transform(data), column), File.ReadAllLines(result));
+        }
+        Assert.Equal(NetworkArchitecture.Convolutional, ((VaeEncodingTransformer)ml.Model.Load(Path.Combine(folder, "vae.zip"), out _)).Model.Options.Architecture);
+    }
+
+    private static string[] Bits(IDataView data, string column) =>
+        data.Schema[column].Type is VectorDataViewType
+            ? data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(" ", v.DenseValues().Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")))).ToArray()
+            : data.GetColumn<float>(column).Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")).ToArray();
+
+    [Fact]
+    public void LatentTraversalDecodesTheSweptCodesAndFollowsTheFactorItLearned()
+    {
+        var ml = new MLContext(seed: 1);
+        // One factor: the square moves along one row only.
+        var squares = Squares(400, seed: 6, fixedRow: true);
+        var data = ml.Data.LoadFromEnumerable(squares.Select(p => new SquareRow { Features = p }));
+        using var vae = ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options
+        {
+            LatentDimension = 1, ConvolutionChannels = 8, HiddenSizes = [32], Likelihood = ReconstructionLikelihood.Bernoulli,
+            Epochs = 150, BatchSize = 32, LearningRate = 3e-3, Seed = 1, NumberOfThreads = 1,
+        }).Fit(data);
+        var start = SquareAt(6, (Side - Square) / 2);
+        var rows = vae.LatentTraversal(start, dimension: 0, from: -2.5f, to: 2.5f, steps: 9);
+        Assert.Equal(9, rows.Length);
+        Assert.All(rows, r => Assert.Equal(Side * Side, r.Length));
+
+        // The rows are the decoder's mean at the swept codes.
+        using (var noGrad = TorchSharp.torch.no_grad())
+        using (var codes = TorchSharp.torch.linspace(-2.5, 2.5, 9).unsqueeze(1))
+        using (var decoded = vae.Model.Decode(codes))
+        {
+            for (int i = 0; i < 9; i++)
+            {
+                var expected = decoded[i].data<float>().ToArray();
+                for (int j = 0; j < expected.Length; j++) Assert.Equal(expected[j], rows[i][j], 1e-5f);
+            }
+        }
+        // Along the sweep the square's centre of mass moves one way: the coordinate encodes its position.
+        var centres = rows.Select(CentreX).ToArray();
+        var steps = centres.Zip(centres.Skip(1), (a, b) => b - a).ToArray();
+        Assert.True(steps.All(d => d > 0) || steps.All(d => d < 0), $"centres along the sweep: {string.Join(", ", centres.Select(c => c.ToString("F2")))}");
+        Assert.True(Math.Abs(centres[^1] - centres[0]) > 4, $"the sweep moved the square by {Math.Abs(centres[^1] - centres[0]):F2} pixels");
+
+        // The IDataView overload starts from the first row of the input column.
+        var fromData = vae.LatentTraversal(ml.Data.LoadFromEnumerable(new[] { new SquareRow { Features = start } }), 0, -2.5f, 2.5f, 9);
+        Assert.Equal(rows, fromData);
+    }
+
+    private static double CentreX(float[] pixels)
+    {
+        double mass = 0, moment = 0;
+        for (int i = 0; i < pixels.Length; i++) { mass += pixels[i]; moment += pixels[i] * (i % Side); }
+        return moment / mass;
+    }
+
+    [Fact]
+    public void LatentTraversalRejectsBadArgumentsNamingThem()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Squares(32, seed: 7).Select(p => new SquareRow { Features = p }));
+        using var vae = ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options
+        {
+            LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1, NumberOfThreads = 1,
+        }).Fit(data);
+        var row = SquareAt(0, 0);
+        Assert.Equal("input", Assert.Throws<ArgumentException>(() => vae.LatentTraversal(new float[3], 0, -1, 1, 5)).ParamName);
+        Assert.Equal("dimension", Assert.Throws<ArgumentOutOfRangeException>(() => vae.LatentTraversal(row, 2, -1, 1, 5)).ParamName);
+        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => vae.LatentTraversal(row, 0, -1, 1, 1)).ParamName);
+        Assert.Equal("to", Assert.Throws<ArgumentOutOfRangeException>(() => vae.LatentTraversal(row, 0, -1, float.NaN, 5)).ParamName);
+    }
+
+    public sealed class OddRow
+    {
+        [VectorType(1, 6, 6)] public float[] Features { get; set; } = new float[36];
+    }
+
+    [Fact]
+    public void ConvolutionalNetworksForAnImageWhoseSizeIsNotDivisibleByFourAreRejectedNamingTheColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var odd = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(_ => new OddRow()));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options
+        {
+            LatentDimension = 2, Architecture = NetworkArchitecture.Convolutional, Epochs = 1,
+        }).Fit(odd));
+        Assert.Contains("'Features'", error.Message);
+        Assert.Contains("divisible by 4", error.Message);
+        // Left to choose, the estimator trains an MLP on such a column.
+        using var model = ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options { LatentDimension = 2, Epochs = 1, Seed = 1 }).Fit(odd);
+        Assert.Equal(NetworkArchitecture.Mlp, model.Model.Options.Architecture);
+    }
+
+    [Fact]
+    public void ExportingAConvolutionalModelToOnnxIsRefusedWithAClearMessage()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Squares(32, seed: 8).Select(p => new SquareRow { Features = p }));
+        using var model = ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options
+        {
+            LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1, NumberOfThreads = 1,
+        }).Fit(data);
+        using var stream = new MemoryStream();
+        var error = Assert.Throws<NotSupportedException>(() => ml.Model.ConvertToOnnx(model, data, stream));
+        Assert.Contains("convolutional", error.Message);
+    }
+}
