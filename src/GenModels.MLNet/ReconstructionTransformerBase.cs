@@ -57,7 +57,7 @@ public abstract class ReconstructionTransformerBase : BatchedTransformerBase, IB
 
     void IOnnxExportable.ExportOnnx(OnnxGraph graph)
     {
-        var x = graph.Input(InputColumnName);
+        var x = OnnxNetworks.Input(graph, Network, graph.Input(InputColumnName));
         var (mean, logVar) = OnnxNetworks.Encode(graph, Network, x);
         string? reconstruction = null;
         string Reconstruction() => reconstruction ??= OnnxNetworks.Decode(graph, Network, mean);

@@ -71,7 +71,7 @@ public static class ConvVaeBenchmark
         var (trainPixels, trainLabels, trainCount) = FashionMnist.ReadSplit(folder, train: true);
         var (testPixels, testLabels, testCount) = FashionMnist.ReadSplit(folder, train: false);
         trainRows = Math.Min(trainRows, trainCount);
-        Console.WriteLine($"Convolutional vs MLP encoders on Fashion-MNIST — {Environment.ProcessorCount} cores, torch threads {get_num_threads()}");
+        Console.WriteLine($"Convolutional vs MLP encoders on Fashion-MNIST — {Environment.ProcessorCount} cores, torch threads {GenModels.Torch.TorchThreads.Count}");
         Console.WriteLine($"Conv: conv 4×4/2 ({channels}) → conv 4×4/2 ({2 * channels}) → dense 256 → code {latent}; decoder mirrored. MLP: 784-400-{latent}. Both Bernoulli, Adam 1e-3, batch 128.");
         var ml = new MLContext(seed: 1);
         var clock = Stopwatch.StartNew();
@@ -243,6 +243,7 @@ public static class ConvVaeBenchmark
     /// </summary>
     private static double RawTrainingLoop(VaeOptions options, Tensor data, int seed)
     {
+        using var threads = GenModels.Torch.TorchThreads.Use(); // the thread count the library trains with
         manual_seed(seed);
         using var model = new VariationalAutoencoder(options);
         model.train();
@@ -267,6 +268,7 @@ public static class ConvVaeBenchmark
     /// <summary>Rows/s of the posterior mean over a resident tensor in batches of 256, read back into a managed buffer as the cursor does.</summary>
     private static double RawForward(VariationalAutoencoder model, Tensor x, int latent)
     {
+        using var threads = GenModels.Torch.TorchThreads.Use(); // the thread count the library transforms with
         var readBack = new float[256 * latent];
         long count = x.shape[0];
         var sw = Stopwatch.StartNew();

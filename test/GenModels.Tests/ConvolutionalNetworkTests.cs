@@ -291,17 +291,47 @@ public class ConvolutionalNetworkTests : IDisposable
         Assert.Equal(NetworkArchitecture.Mlp, model.Model.Options.Architecture);
     }
 
-    [Fact]
-    public void ExportingAConvolutionalModelToOnnxIsRefusedWithAClearMessage()
+    [Theory]
+    [InlineData("vae", "Latent,LogVar,Reconstruction,Error")]
+    [InlineData("detector", "Score,PredictedLabel")]
+    public void ConvolutionalModelsExportToOnnxAndComputeTheLibrarysOutputsInOnnxRuntime(string kind, string columns)
     {
         var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromEnumerable(Squares(32, seed: 8).Select(p => new SquareRow { Features = p }));
-        using var model = ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options
+        var squares = Squares(200, seed: 8);
+        var data = ml.Data.LoadFromEnumerable(squares.Select(p => new SquareRow { Features = p }));
+        ITransformer model = kind == "vae"
+            ? ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options
+            {
+                LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Likelihood = ReconstructionLikelihood.Bernoulli, Epochs = 2, Seed = 1,
+                NumberOfThreads = 1, LogVarianceColumnName = "LogVar", ReconstructionColumnName = "Reconstruction", ReconstructionErrorColumnName = "Error",
+            }).Fit(data)
+            : ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options
+            {
+                LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Activation = Activation.LeakyReLU, Epochs = 2, Seed = 1, NumberOfThreads = 1,
+            }).Fit(data);
+        var path = Path.Combine(folder, kind + ".onnx");
+        using (var stream = File.Create(path)) ml.Model.ConvertToOnnx(model, data, stream);
+        var expected = model.Transform(data);
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var dims = session.InputMetadata["Features"].Dimensions.Select(d => d < 0 ? squares.Length : d).ToArray();
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(squares.SelectMany(r => r).ToArray(), dims);
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", input)]);
+        foreach (var column in columns.Split(','))
         {
-            LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1, NumberOfThreads = 1,
-        }).Fit(data);
-        using var stream = new MemoryStream();
-        var error = Assert.Throws<NotSupportedException>(() => ml.Model.ConvertToOnnx(model, data, stream));
-        Assert.Contains("convolutional", error.Message);
+            var result = results.Single(r => r.Name == column + ".output");
+            if (expected.Schema[column].Type is BooleanDataViewType)
+            {
+                Assert.Equal(expected.GetColumn<bool>(column).ToArray(), result.AsEnumerable<bool>().ToArray());
+                continue;
+            }
+            var want = expected.Schema[column].Type is VectorDataViewType
+                ? expected.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray()
+                : expected.GetColumn<float>(column).ToArray();
+            var onnx = result.AsEnumerable<float>().ToArray();
+            Assert.Equal(want.Length, onnx.Length);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - onnx[i]) <= 1e-4 * Math.Max(1, Math.Abs(want[i])), $"{column}[{i}]: library {want[i]}, ONNX Runtime {onnx[i]}");
+        }
     }
 }
