@@ -198,15 +198,10 @@ public class ConvolutionalNetworkTests : IDisposable
             ml.Model.Save(model, data.Schema, path);
             var result = Path.Combine(folder, column + ".txt");
             LoadProbe.Run(path, csv, Side * Side, column, result);
-            Assert.Equal(Bits(model.Transform(data), column), File.ReadAllLines(result));
+            Assert.Equal(PersistenceTests.Bits(model.Transform(data), column), File.ReadAllLines(result));
         }
         Assert.Equal(NetworkArchitecture.Convolutional, ((VaeEncodingTransformer)ml.Model.Load(Path.Combine(folder, "vae.zip"), out _)).Model.Options.Architecture);
     }
-
-    private static string[] Bits(IDataView data, string column) =>
-        data.Schema[column].Type is VectorDataViewType
-            ? data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(" ", v.DenseValues().Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")))).ToArray()
-            : data.GetColumn<float>(column).Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")).ToArray();
 
     [Fact]
     public void LatentTraversalDecodesTheSweptCodesAndFollowsTheFactorItLearned()
