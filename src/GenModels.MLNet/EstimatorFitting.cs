@@ -117,9 +117,10 @@ internal static class EstimatorFitting
     }
 
     /// <summary>What a generator estimator trains on: the rows (with a last column of class indices when conditional), the column's shape, its classes, and whether it is an image column.</summary>
-    public sealed record GeneratorData(PreparedData Data, int[] Shape, ClassLabels? Labels, bool IsImage) : IDisposable
+    public sealed record GeneratorData(PreparedData Data, ClassLabels? Labels, bool IsImage) : IDisposable
     {
         public int Dimension => Data.Dimension;
+        public int[] Shape => Data.Shape;
         public void Dispose() => Data.Dispose();
     }
 
@@ -132,7 +133,7 @@ internal static class EstimatorFitting
         var data = Prepare(env, component, input, options, shape, classes?.AsExtraColumn());
         try
         {
-            return new GeneratorData(data, shape, classes?.Finish(data.Rows, dimension),
+            return new GeneratorData(data, classes?.Finish(data.Rows, dimension),
                 input.Schema[options.TrainingColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType);
         }
         catch
@@ -147,10 +148,10 @@ internal static class EstimatorFitting
     /// epochs and batch size used (derived or set) and every warning of the training result.
     /// </summary>
     public static (TModel Model, TrainingResult Result) Train<TModel>(IHostEnvironment env, string component, TrainingRunOptions options, int seed, int rows,
-        Func<TrainingOptions, (TModel Model, TrainingResult Result)> train)
+        Func<TrainingOptions, (TModel Model, TrainingResult Result)> train, string? network = null)
     {
         using var channel = MLNetInternals.StartChannel(env, component);
-        channel.Info($"Training {component} on {rows} rows (seed {seed}).");
+        channel.Info($"Training {component} on {rows} rows (seed {seed}){(network is null ? "" : ", " + network)}.");
         var training = options.ToTrainingOptions(seed);
         training.Progress = new ChannelProgress(channel, options.Progress);
         (TModel Model, TrainingResult Result) trained;
@@ -163,15 +164,27 @@ internal static class EstimatorFitting
 
     /// <summary>Trains a VAE on the prepared rows with the shared options.</summary>
     public static (VariationalAutoencoder Model, TrainingResult Result) FitVae(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options, double beta,
-        KnownAnomalies? knownAnomalies = null) =>
-        Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
-            training => VaeTraining.Fit(data.Rows, options.ToVaeOptions(data.Shape, beta), training, knownAnomalies));
+        KnownAnomalies? knownAnomalies = null)
+    {
+        var network = options.ToVaeOptions(data.Shape, beta);
+        return Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
+            training => VaeTraining.Fit(data.Rows, network, training, knownAnomalies), Describe(network));
+    }
 
     /// <summary>Trains an autoencoder on the prepared rows with the shared options.</summary>
     public static (Autoencoder Model, TrainingResult Result) FitAutoencoder(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options,
-        KnownAnomalies? knownAnomalies = null) =>
-        Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
-            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Shape), training, knownAnomalies));
+        KnownAnomalies? knownAnomalies = null)
+    {
+        var network = options.ToAutoencoderOptions(data.Shape);
+        return Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
+            training => AutoencoderTraining.Fit(data.Rows, network, training, knownAnomalies), Describe(network));
+    }
+
+    /// <summary>The networks chosen, for the log: "convolutional networks on 3×32×32 images (…)" or "MLP networks (…)".</summary>
+    private static string Describe(GenModels.Torch.Networks.ReconstructionNetworkOptions o) =>
+        o.Architecture == GenModels.Torch.Networks.NetworkArchitecture.Convolutional
+            ? $"convolutional networks on {string.Join("×", o.ImageShape!)} images ({o.ConvolutionChannels} and {2 * o.ConvolutionChannels} channels, dense [{string.Join(", ", o.ResolvedHiddenSizes)}])"
+            : $"MLP networks (hidden [{string.Join(", ", o.ResolvedHiddenSizes)}])";
 
     private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
     {

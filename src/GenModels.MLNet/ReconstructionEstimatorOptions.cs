@@ -209,11 +209,17 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
 /// <summary>Options shared by the transforms that encode one vector column (<c>VaeEncode</c>, <c>AutoencoderEncode</c>).</summary>
 public abstract class ReconstructionEstimatorOptions : NetworkTrainingOptions
 {
-    /// <summary>The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax).</summary>
+    /// <summary>
+    /// The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax), or a sized
+    /// <c>MLImage</c> column (see <see cref="NetworkTrainingOptions.Architecture"/> for the networks images get).
+    /// </summary>
     public string InputColumnName = "Features";
     /// <summary>The code column to produce: a vector of Single of length <see cref="NetworkTrainingOptions.LatentDimension"/>.</summary>
     public string OutputColumnName = "Latent";
-    /// <summary>If set, a column with the reconstruction of the input (same length and slot names).</summary>
+    /// <summary>
+    /// If set, a column with the reconstruction of the input: a vector of the same length and slot names, or, when the
+    /// input is an <c>MLImage</c> column, an image column of the same size (values clamped to [0, 1] become pixels).
+    /// </summary>
     public string? ReconstructionColumnName;
     /// <summary>If set, a Single column with each row's mean squared reconstruction error.</summary>
     public string? ReconstructionErrorColumnName;

@@ -45,7 +45,7 @@ public static class ConvVaeBenchmark
 
     private sealed class RgbRow
     {
-        [VectorType(3, Side, Side)] public float[] Features { get; set; } = [];
+        [ColumnName("Image"), VectorType(3, Side, Side)] public float[] Features { get; set; } = [];
     }
 
     public static async Task Run(string[] args)
@@ -167,19 +167,21 @@ public static class ConvVaeBenchmark
             forward = RawForward(convVae.Model, test, latent);
             if (r > 0) { transformRuns.Add(transform); forwardRuns.Add(forward); } // the first pair warms up
         }
-        // A 3-channel model for the MLImage column (its weights do not matter for speed): the same images as Rgba32 MLImages
-        // and as Vector<Single, 3, 28, 28>.
+        // A small 3-channel model (4 and 8 channels, dense 16; one epoch on 1,000 images: its weights do not matter), so that
+        // reading the rows is a visible share of the pass: the same images as Rgba32 MLImages and as Vector<Single, 3, 28, 28>.
         var images = Enumerable.Range(0, testCount).Select(i => new ImageRow { Image = ToImage(testPixels, i) }).ToArray();
         var imageData = ml.Data.LoadFromEnumerable(images);
         var rgbData = ml.Data.LoadFromEnumerable(Enumerable.Range(0, testCount).Select(i => new RgbRow { Features = Rgb(testPixels, i) }).ToArray());
         var rgbOptions = VaeOptions(conv: true);
         rgbOptions.InputColumnName = "Image";
         rgbOptions.Epochs = 1;
+        rgbOptions.ConvolutionChannels = 4;
+        rgbOptions.HiddenSizes = [16];
         using var rgbVae = ml.Transforms.VaeEncode(rgbOptions).Fit(ml.Data.TakeRows(imageData, 1_000));
         var fromImages = new List<double>(); var fromVectors = new List<double>();
-        for (int r = 0; r < 4; r++)
+        for (int r = 0; r < 6; r++)
         {
-            double a = LatentPass(rgbVae.Transform(imageData)), b = LatentPass(rgbVae.Transform(ml.Transforms.CopyColumns("Image", "Features").Fit(rgbData).Transform(rgbData)));
+            double a = LatentPass(rgbVae.Transform(imageData)), b = LatentPass(rgbVae.Transform(rgbData));
             if (r > 0) { fromImages.Add(a); fromVectors.Add(b); }
         }
         Console.WriteLine();
@@ -188,8 +190,9 @@ public static class ConvVaeBenchmark
         Console.WriteLine($"   raw batched forward, resident tensor      {Median(forwardRuns),10:N0} rows/s");
         Console.WriteLine($"   ratio                                     {Median(transformRuns) / Median(forwardRuns),10:F2}  (target ≥ 0.90)");
         double imageRate = Median(fromImages), vectorRate = Median(fromVectors);
-        Console.WriteLine($"   3-channel model: Transform of an MLImage column {imageRate,10:N0} rows/s, of the same pixels as Vector<Single, 3, 28, 28> {vectorRate,10:N0} rows/s");
-        Console.WriteLine($"   reading an image through MLImage costs {1e6 / imageRate - 1e6 / vectorRate:F1} µs per row ({vectorRate / imageRate:F2}× the vector column's time)");
+        Console.WriteLine($"   small 3-channel model, Transform of an MLImage column        {imageRate,10:N0} rows/s");
+        Console.WriteLine($"   the same model on the same pixels as Vector<Single, 3, 28, 28> {vectorRate,10:N0} rows/s");
+        Console.WriteLine($"   reading an image through MLImage costs {1e6 / imageRate - 1e6 / vectorRate:F1} µs per row more than reading the vector");
         Console.WriteLine();
         Console.WriteLine($"Total {clock.Elapsed.TotalMinutes:F1} min.");
     }
