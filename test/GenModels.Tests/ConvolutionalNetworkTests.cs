@@ -167,6 +167,14 @@ public class ConvolutionalNetworkTests : IDisposable
         var batched = reconstructions[3].Pixels.ToArray();
         var single = prediction.Reconstruction.Pixels.ToArray();
         Assert.True(batched.Zip(single).All(p => Math.Abs(p.First - p.Second) <= 1));
+
+        // Saved and loaded, the model still reconstructs images, pixel for pixel.
+        var path = Path.Combine(folder, $"image-vae-{likelihood}.zip");
+        ml.Model.Save(model, null, path); // an image-only schema has no columns ML.NET can save beside the model
+        var loaded = ml.Model.Load(path, out _).Transform(images);
+        Assert.IsType<ImageDataViewType>(loaded.Schema["Reconstruction"].Type);
+        Assert.Equal(reconstructions.SelectMany(i => i.Pixels.ToArray()), loaded.GetColumn<MLImage>("Reconstruction").SelectMany(i => i.Pixels.ToArray()));
+        Assert.Equal(PersistenceTests.Bits(scored, "Latent"), PersistenceTests.Bits(loaded, "Latent"));
     }
 
     public sealed class ImagePrediction
