@@ -102,6 +102,46 @@ public class ConvolutionalNetworkTests : IDisposable
         return (t - t.matmul(basis.t()).matmul(basis)).square().mean().item<float>();
     }
 
+    [Theory]
+    [InlineData(1, 28, 28)]
+    [InlineData(3, 32, 32)]
+    [InlineData(3, 16, 24)]
+    public void ConvolutionalNetworksTakeAndGiveFlatRowsForImageSidesDivisibleByFour(int channels, int height, int width)
+    {
+        int d = channels * height * width;
+        var options = new GenModels.Torch.Vae.VaeOptions
+        {
+            InputDimension = d, LatentDimension = 3, HiddenSizes = [8], Architecture = NetworkArchitecture.Convolutional,
+            ImageShape = [channels, height, width], ConvolutionChannels = 2,
+        };
+        using var vae = new GenModels.Torch.Vae.VariationalAutoencoder(options);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x = TorchSharp.torch.rand(5, d);
+        var (mean, logVar) = vae.EncodeDistribution(x);
+        Assert.Equal([5L, 3L], mean.shape);
+        Assert.Equal([5L, 3L], logVar.shape);
+        Assert.Equal([5L, (long)d], vae.Reconstruct(x).shape);
+        Assert.Equal([5L], vae.NegativeElbo(x).shape);
+        using var ae = new GenModels.Torch.Autoencoders.Autoencoder(new GenModels.Torch.Autoencoders.AutoencoderOptions
+        {
+            InputDimension = d, LatentDimension = 3, HiddenSizes = [8], Architecture = NetworkArchitecture.Convolutional,
+            ImageShape = [channels, height, width], ConvolutionChannels = 2,
+        });
+        Assert.Equal([5L, (long)d], ae.Reconstruct(x).shape);
+    }
+
+    [Fact]
+    public void ConvolutionalNetworkOptionsRejectImageShapesTheyCannotTake()
+    {
+        GenModels.Torch.Vae.VaeOptions Options(int[]? shape) => new()
+        {
+            InputDimension = 3 * 6 * 8, LatentDimension = 2, Architecture = NetworkArchitecture.Convolutional, ImageShape = shape,
+        };
+        Assert.Equal("ImageShape", Assert.Throws<ArgumentOutOfRangeException>(() => Options([3, 6, 8]).Validate()).ParamName); // 6 is not divisible by 4
+        Assert.Equal("ImageShape", Assert.Throws<ArgumentOutOfRangeException>(() => Options(null).Validate()).ParamName);
+        Assert.Equal("ImageShape", Assert.Throws<ArgumentOutOfRangeException>(() => Options([3, 8, 8]).Validate()).ParamName); // 192 values, not 144
+    }
+
     [Fact]
     public void TheArchitectureFollowsTheColumnShapeAndCanBeOverridden()
     {
@@ -115,18 +155,24 @@ public class ConvolutionalNetworkTests : IDisposable
             InputColumnName = column, LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1,
             NumberOfThreads = 1, Architecture = architecture,
         };
-        Assert.Equal(NetworkArchitecture.Convolutional, ml.Transforms.VaeEncode(Options("Features")).Fit(shaped).Model.Options.Architecture);
-        Assert.Equal(NetworkArchitecture.Mlp, ml.Transforms.VaeEncode(Options("Features")).Fit(flat).Model.Options.Architecture);
-        var fromImages = ml.Transforms.VaeEncode(Options("Image")).Fit(images).Model.Options;
-        Assert.Equal(NetworkArchitecture.Convolutional, fromImages.Architecture);
-        Assert.Equal([3, Side, Side], fromImages.ImageShape);
-        Assert.Equal(NetworkArchitecture.Mlp, ml.Transforms.VaeEncode(Options("Image", NetworkArchitecture.Mlp)).Fit(images).Model.Options.Architecture);
+        Assert.Equal(NetworkArchitecture.Convolutional, ArchitectureOf(Options("Features"), shaped));
+        Assert.Equal(NetworkArchitecture.Mlp, ArchitectureOf(Options("Features"), flat));
+        Assert.Equal(NetworkArchitecture.Convolutional, ArchitectureOf(Options("Image"), images));
+        Assert.Equal(NetworkArchitecture.Mlp, ArchitectureOf(Options("Image", NetworkArchitecture.Mlp), images));
+        using (var fromImages = ml.Transforms.VaeEncode(Options("Image")).Fit(images))
+            Assert.Equal([3, Side, Side], fromImages.Model.Options.ImageShape);
         // The detectors choose the same way.
         using var detector = ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options
         {
             LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1, NumberOfThreads = 1,
         }).Fit(shaped);
         Assert.Equal(NetworkArchitecture.Convolutional, ReconstructionNetworksOptions(detector.NetworkModel).Architecture);
+
+        NetworkArchitecture ArchitectureOf(VaeEncodingEstimator.Options options, IDataView data)
+        {
+            using var model = ml.Transforms.VaeEncode(options).Fit(data);
+            return model.Model.Options.Architecture;
+        }
     }
 
     private static ReconstructionNetworkOptions ReconstructionNetworksOptions(IReconstructionModel model) => model switch
