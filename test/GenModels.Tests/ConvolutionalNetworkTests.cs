@@ -14,7 +14,7 @@ namespace GenModels.Tests;
 /// Convolutional encoders and decoders for image columns: chosen from the column's shape, learning an image family that a
 /// linear code cannot, image reconstructions, latent traversal, saving, and the errors.
 /// </summary>
-public class ConvolutionalNetworkTests : IDisposable
+public class ConvolutionalNetworkTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const int Side = 16, Square = 4;
     private readonly string folder = Directory.CreateTempSubdirectory("genmodels-conv-").FullName;
@@ -88,6 +88,7 @@ public class ConvolutionalNetworkTests : IDisposable
         double autoencoder = MeanSquaredError(test, reconstructed);
         // PCA of the same rank, fitted on the training images, applied to the test images.
         double pca = PcaTestError(train, test, code);
+        output.WriteLine($"test MSE: conv autoencoder {autoencoder:G4}, rank-{code} PCA {pca:G4} (ratio {autoencoder / pca:F3})");
         Assert.True(autoencoder < 0.4 * pca, $"conv autoencoder MSE {autoencoder:G4}, rank-{code} PCA MSE {pca:G4}");
     }
 
