@@ -43,19 +43,34 @@ internal static class EstimatorFitting
         return shape;
     }
 
-    /// <summary>Shape of the columns an encoder adds: latent vectors with slot names, reconstruction, error.</summary>
-    public static IEnumerable<SchemaShape.Column> AddedColumns(ReconstructionEstimatorOptions options, IEnumerable<string?> latentColumns)
+    /// <summary>
+    /// Shape of the columns an encoder adds: latent vectors with slot names, reconstruction (an image column when the input
+    /// is one, see <see cref="ReconstructionRole"/>), error.
+    /// </summary>
+    public static IEnumerable<SchemaShape.Column> AddedColumns(SchemaShape inputSchema, ReconstructionEstimatorOptions options, IEnumerable<string?> latentColumns)
     {
         foreach (var name in latentColumns.Where(n => n is not null)) yield return SchemaShapes.SingleVector(name!, withSlotNames: true);
-        if (options.ReconstructionColumnName is { } r) yield return SchemaShapes.SingleVector(r, withSlotNames: false);
+        if (options.ReconstructionColumnName is { } r)
+            yield return inputSchema.TryFindColumn(options.InputColumnName, out var input) && input.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType
+                ? SchemaShapes.Renamed(input, r)
+                : SchemaShapes.SingleVector(r, withSlotNames: false);
         if (options.ReconstructionErrorColumnName is { } e) yield return SchemaShapes.SingleScalar(e);
     }
+
+    /// <summary>
+    /// The reconstruction column's role: an image of the input's size when the input column is an <c>MLImage</c> column
+    /// (so the reconstructions feed ImageAnalytics transforms and <c>MLImage.Save</c> like the input), else a vector.
+    /// </summary>
+    public static NetworkOutputRole ReconstructionRole(DataViewSchema schema, string inputColumnName) =>
+        schema[inputColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType ? NetworkOutputRole.ReconstructionImage : NetworkOutputRole.Reconstruction;
 
     /// <summary>What an estimator needs before training: the checked data as a tensor and its description.</summary>
     public sealed class PreparedData : IDisposable
     {
         public required Tensor Rows { get; init; }
         public required int Dimension { get; init; }
+        /// <summary>The column's shape: a vector's dimensions, or C, H, W for an image column.</summary>
+        public required int[] Shape { get; init; }
         public required string[]? SlotNames { get; init; }
         public required int Seed { get; init; }
         public void Dispose() => Rows.Dispose();
@@ -68,20 +83,23 @@ internal static class EstimatorFitting
     public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, NetworkTrainingOptions options,
         TrainingData.ExtraColumns? extraColumns = null)
     {
-        int dimension = TrainingData.CheckVectorColumn(input.Schema, options.TrainingColumnName);
+        var shape = TrainingData.Shape(input.Schema, options.TrainingColumnName);
+        int dimension = shape.Aggregate(1, (a, d) => a * d);
         if (options.LatentDimension > dimension)
             throw new ArgumentOutOfRangeException(nameof(options.LatentDimension), options.LatentDimension,
                 $"The latent dimension ({options.LatentDimension}) must not exceed the length of input column '{options.TrainingColumnName}' ({dimension}).");
-        return Prepare(env, component, input, options, dimension, extraColumns);
+        options.ResolveArchitecture(shape); // a wrong architecture fails before the rows are read
+        return Prepare(env, component, input, options, shape, extraColumns);
     }
 
     /// <summary>
     /// Reads and checks every training row of the (already checked) vector column; <paramref name="extraColumns"/>, when
     /// given, appends columns read from the same cursor (such as a class index) to each row.
     /// </summary>
-    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, TrainingRunOptions options, int dimension,
+    public static PreparedData Prepare(IHostEnvironment env, string component, IDataView input, TrainingRunOptions options, int[] shape,
         TrainingData.ExtraColumns? extraColumns)
     {
+        int dimension = shape.Aggregate(1, (a, d) => a * d);
         GenModels.Torch.TorchRuntime.EnsureLoaded(); // the first torch use of a Fit: a clear message if libtorch cannot load
         string columnName = options.TrainingColumnName;
         int seed = options.Seed ?? MLNetInternals.SeedFrom(env, component);
@@ -92,15 +110,17 @@ internal static class EstimatorFitting
         {
             Rows = view.narrow(0, 0, rows).clone(),
             Dimension = dimension,
+            Shape = shape,
             SlotNames = TrainingData.SlotNames(input.Schema, columnName),
             Seed = seed,
         };
     }
 
     /// <summary>What a generator estimator trains on: the rows (with a last column of class indices when conditional), the column's shape, its classes, and whether it is an image column.</summary>
-    public sealed record GeneratorData(PreparedData Data, int[] Shape, ClassLabels? Labels, bool IsImage) : IDisposable
+    public sealed record GeneratorData(PreparedData Data, ClassLabels? Labels, bool IsImage) : IDisposable
     {
         public int Dimension => Data.Dimension;
+        public int[] Shape => Data.Shape;
         public void Dispose() => Data.Dispose();
     }
 
@@ -110,10 +130,10 @@ internal static class EstimatorFitting
         var shape = TrainingData.Shape(input.Schema, options.TrainingColumnName);
         int dimension = shape.Aggregate(1, (a, d) => a * d);
         var classes = labelColumnName is null ? null : new ClassCollector(input.Schema, labelColumnName);
-        var data = Prepare(env, component, input, options, dimension, classes?.AsExtraColumn());
+        var data = Prepare(env, component, input, options, shape, classes?.AsExtraColumn());
         try
         {
-            return new GeneratorData(data, shape, classes?.Finish(data.Rows, dimension),
+            return new GeneratorData(data, classes?.Finish(data.Rows, dimension),
                 input.Schema[options.TrainingColumnName].Type is Microsoft.ML.Transforms.Image.ImageDataViewType);
         }
         catch
@@ -128,10 +148,10 @@ internal static class EstimatorFitting
     /// epochs and batch size used (derived or set) and every warning of the training result.
     /// </summary>
     public static (TModel Model, TrainingResult Result) Train<TModel>(IHostEnvironment env, string component, TrainingRunOptions options, int seed, int rows,
-        Func<TrainingOptions, (TModel Model, TrainingResult Result)> train)
+        Func<TrainingOptions, (TModel Model, TrainingResult Result)> train, string? network = null)
     {
         using var channel = MLNetInternals.StartChannel(env, component);
-        channel.Info($"Training {component} on {rows} rows (seed {seed}).");
+        channel.Info($"Training {component} on {rows} rows (seed {seed}){(network is null ? "" : ", " + network)}.");
         var training = options.ToTrainingOptions(seed);
         training.Progress = new ChannelProgress(channel, options.Progress);
         (TModel Model, TrainingResult Result) trained;
@@ -144,15 +164,27 @@ internal static class EstimatorFitting
 
     /// <summary>Trains a VAE on the prepared rows with the shared options.</summary>
     public static (VariationalAutoencoder Model, TrainingResult Result) FitVae(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options, double beta,
-        KnownAnomalies? knownAnomalies = null) =>
-        Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
-            training => VaeTraining.Fit(data.Rows, options.ToVaeOptions(data.Dimension, beta), training, knownAnomalies));
+        KnownAnomalies? knownAnomalies = null)
+    {
+        var network = options.ToVaeOptions(data.Shape, beta);
+        return Train(env, "VAE", options, data.Seed, (int)data.Rows.shape[0],
+            training => VaeTraining.Fit(data.Rows, network, training, knownAnomalies), Describe(network));
+    }
 
     /// <summary>Trains an autoencoder on the prepared rows with the shared options.</summary>
     public static (Autoencoder Model, TrainingResult Result) FitAutoencoder(IHostEnvironment env, PreparedData data, NetworkTrainingOptions options,
-        KnownAnomalies? knownAnomalies = null, double? inputNoise = 0) =>
-        Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
-            training => AutoencoderTraining.Fit(data.Rows, options.ToAutoencoderOptions(data.Dimension), training, knownAnomalies, inputNoise));
+        KnownAnomalies? knownAnomalies = null, double? inputNoise = 0)
+    {
+        var network = options.ToAutoencoderOptions(data.Shape);
+        return Train(env, "Autoencoder", options, data.Seed, (int)data.Rows.shape[0],
+            training => AutoencoderTraining.Fit(data.Rows, network, training, knownAnomalies, inputNoise), Describe(network));
+    }
+
+    /// <summary>The networks chosen, for the log: "convolutional networks on 3×32×32 images (…)" or "MLP networks (…)".</summary>
+    private static string Describe(GenModels.Torch.Networks.ReconstructionNetworkOptions o) =>
+        o.Architecture == GenModels.Torch.Networks.NetworkArchitecture.Convolutional
+            ? $"convolutional networks on {string.Join("×", o.ImageShape!)} images ({o.ConvolutionChannels} and {2 * o.ConvolutionChannels} channels, dense [{string.Join(", ", o.ResolvedHiddenSizes)}])"
+            : $"MLP networks (hidden [{string.Join(", ", o.ResolvedHiddenSizes)}])";
 
     private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
     {

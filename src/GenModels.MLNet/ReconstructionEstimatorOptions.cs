@@ -155,9 +155,25 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
     public Activation Activation = Activation.ReLU;
     /// <summary>How the decoder models the input: Gaussian for real values, Bernoulli for values in [0, 1] such as pixels.</summary>
     public ReconstructionLikelihood Likelihood = ReconstructionLikelihood.Gaussian;
+    /// <summary>
+    /// Network family. Null (the default) picks <see cref="NetworkArchitecture.Convolutional"/> when the training column
+    /// holds images whose height and width are divisible by 4 — a sized <c>MLImage</c> column (read as 3×H×W) or a vector
+    /// column with three dimensions C×H×W, channel-major, such as <c>ExtractPixels</c> gives — and
+    /// <see cref="NetworkArchitecture.Mlp"/> otherwise. <see cref="NetworkArchitecture.Mlp"/> always trains MLPs on the
+    /// flattened values; <see cref="NetworkArchitecture.Convolutional"/> on another column fails at <c>Fit</c>, naming the
+    /// column. The convolutional encoder halves the image twice (4×4 convolutions of stride 2 with
+    /// <see cref="ConvolutionChannels"/> and twice as many channels), then applies the dense layers of
+    /// <see cref="HiddenSizes"/>; the decoder mirrors it with transposed convolutions. An interleaved H×W×C column
+    /// (<c>ExtractPixels(interleavePixelColors: true)</c>) is not channel-major: use MLP there.
+    /// </summary>
+    public NetworkArchitecture? Architecture;
+    /// <summary>Channels of the first convolution of the convolutional architecture (the second has twice as many).</summary>
+    public int ConvolutionChannels = ReconstructionNetworkOptions.DefaultConvolutionChannels;
 
     internal override void Validate()
     {
+        if (ConvolutionChannels <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ConvolutionChannels), ConvolutionChannels, "The convolution channel count must be positive.");
         if (LatentDimension <= 0)
             throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The latent dimension must be positive.");
         if (HiddenSizes is not null && HiddenSizes.Any(h => h <= 0))
@@ -167,28 +183,55 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
 
     private protected override void CopyArrays() => HiddenSizes = HiddenSizes?.ToArray()!;
 
-    internal VaeOptions ToVaeOptions(int inputDimension, double beta) => new()
+    /// <summary>
+    /// The architecture used for a training column of shape <paramref name="shape"/> (see <see cref="Architecture"/>);
+    /// throws naming the column when convolutional networks are asked for a column that is not a C×H×W image with H and W
+    /// divisible by 4.
+    /// </summary>
+    internal NetworkArchitecture ResolveArchitecture(int[] shape)
     {
-        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes?.ToArray(),
-        Activation = Activation, Likelihood = Likelihood, Beta = beta,
-    };
+        bool convolutional = shape.Length == 3 && shape[1] % 4 == 0 && shape[2] % 4 == 0;
+        if (Architecture == NetworkArchitecture.Convolutional && !convolutional)
+            throw new ArgumentOutOfRangeException(nameof(Architecture), Architecture,
+                $"Convolutional networks need column '{TrainingColumnName}' to hold C×H×W images with H and W divisible by 4 " +
+                $"(an image column, or Vector<Single, C, H, W>); it holds {string.Join("×", shape)} values. " +
+                "Resize the images (mlContext.Transforms.ResizeImages) or set Architecture = Mlp.");
+        return Architecture ?? (convolutional ? NetworkArchitecture.Convolutional : NetworkArchitecture.Mlp);
+    }
 
-    internal AutoencoderOptions ToAutoencoderOptions(int inputDimension) => new()
+    internal VaeOptions ToVaeOptions(int[] shape, double beta) => Fill(new VaeOptions { Beta = beta }, shape);
+
+    internal AutoencoderOptions ToAutoencoderOptions(int[] shape) => Fill(new AutoencoderOptions(), shape);
+
+    private T Fill<T>(T o, int[] shape) where T : ReconstructionNetworkOptions
     {
-        InputDimension = inputDimension, LatentDimension = LatentDimension, HiddenSizes = HiddenSizes?.ToArray(),
-        Activation = Activation, Likelihood = Likelihood,
-    };
+        o.InputDimension = shape.Aggregate(1, (a, d) => a * d);
+        o.LatentDimension = LatentDimension;
+        o.HiddenSizes = HiddenSizes?.ToArray();
+        o.Activation = Activation;
+        o.Likelihood = Likelihood;
+        o.Architecture = ResolveArchitecture(shape);
+        o.ImageShape = shape.Length == 3 ? shape.ToArray() : null;
+        o.ConvolutionChannels = ConvolutionChannels;
+        return o;
+    }
 
 }
 
 /// <summary>Options shared by the transforms that encode one vector column (<c>VaeEncode</c>, <c>AutoencoderEncode</c>).</summary>
 public abstract class ReconstructionEstimatorOptions : NetworkTrainingOptions
 {
-    /// <summary>The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax).</summary>
+    /// <summary>
+    /// The input column: a known-size vector of Single, ideally normalised (for example with NormalizeMinMax), or a sized
+    /// <c>MLImage</c> column (see <see cref="NetworkTrainingOptions.Architecture"/> for the networks images get).
+    /// </summary>
     public string InputColumnName = "Features";
     /// <summary>The code column to produce: a vector of Single of length <see cref="NetworkTrainingOptions.LatentDimension"/>.</summary>
     public string OutputColumnName = "Latent";
-    /// <summary>If set, a column with the reconstruction of the input (same length and slot names).</summary>
+    /// <summary>
+    /// If set, a column with the reconstruction of the input: a vector of the same length and slot names, or, when the
+    /// input is an <c>MLImage</c> column, an image column of the same size (values clamped to [0, 1] become pixels).
+    /// </summary>
     public string? ReconstructionColumnName;
     /// <summary>If set, a Single column with each row's mean squared reconstruction error.</summary>
     public string? ReconstructionErrorColumnName;

@@ -11,6 +11,14 @@ internal static class ReconstructionNetworks
     public const string VaeKind = "VariationalAutoencoder";
     public const string AutoencoderKind = "Autoencoder";
 
+    /// <summary>The options <paramref name="model"/> was built from.</summary>
+    public static ReconstructionNetworkOptions OptionsOf(IReconstructionModel model) => model switch
+    {
+        VariationalAutoencoder vae => vae.Options,
+        Autoencoder ae => ae.Options,
+        _ => throw new ArgumentException($"Unsupported network type {model.GetType().Name}.", nameof(model)),
+    };
+
     public static string KindOf(IReconstructionModel model) => model switch
     {
         VariationalAutoencoder => VaeKind,

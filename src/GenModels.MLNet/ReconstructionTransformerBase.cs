@@ -52,11 +52,12 @@ public abstract class ReconstructionTransformerBase : BatchedTransformerBase, IB
     private protected abstract void Map(Tensor input, Tensor?[] outputs, Generator noise);
 
     // ONNX export (mlContext.Model.ConvertToOnnx): every output except the sampled ones has a deterministic ONNX form.
-    bool IOnnxExportable.CanExportOnnx => Outputs.All(o => o.Role is not (NetworkOutputRole.SampledLatent or NetworkOutputRole.LogLikelihood)) && CanExportOnnx;
+    bool IOnnxExportable.CanExportOnnx =>
+        Outputs.All(o => o.Role is not (NetworkOutputRole.SampledLatent or NetworkOutputRole.LogLikelihood or NetworkOutputRole.ReconstructionImage)) && CanExportOnnx;
 
     void IOnnxExportable.ExportOnnx(OnnxGraph graph)
     {
-        var x = graph.Input(InputColumnName);
+        var x = OnnxNetworks.Input(graph, Network, graph.Input(InputColumnName));
         var (mean, logVar) = OnnxNetworks.Encode(graph, Network, x);
         string? reconstruction = null;
         string Reconstruction() => reconstruction ??= OnnxNetworks.Decode(graph, Network, mean);
@@ -151,16 +152,25 @@ public abstract class ReconstructionTransformerBase : BatchedTransformerBase, IB
             return build(n);
         });
 
-    /// <summary>Builds the output column descriptions: latent columns get slot names Latent0…, reconstructions the input's.</summary>
-    private protected static NetworkOutputColumn[] DescribeOutputs(IEnumerable<(NetworkOutputRole Role, string Name)> outputs, int inputDimension,
-        int latentDimension, string[]? inputSlotNames)
+    /// <summary>
+    /// Builds the output column descriptions of <paramref name="network"/>'s outputs: latent columns get slot names
+    /// Latent0…, vector reconstructions the input's, and an image reconstruction the network's image shape.
+    /// </summary>
+    private protected static NetworkOutputColumn[] DescribeOutputs(IEnumerable<(NetworkOutputRole Role, string Name)> outputs, IReconstructionModel network,
+        string[]? inputSlotNames)
     {
+        int inputDimension = network.InputDimension, latentDimension = network.LatentDimension;
+        var imageShape = ReconstructionNetworks.OptionsOf(network).ImageShape;
         var latentNames = Enumerable.Range(0, latentDimension).Select(i => $"Latent{i}").ToArray();
         return outputs.Select(o => o.Role switch
         {
             NetworkOutputRole.Latent or NetworkOutputRole.LogVariance or NetworkOutputRole.SampledLatent =>
                 new NetworkOutputColumn(o.Role, o.Name, latentDimension, false, latentNames),
             NetworkOutputRole.Reconstruction => new NetworkOutputColumn(o.Role, o.Name, inputDimension, false, inputSlotNames),
+            NetworkOutputRole.ReconstructionImage when imageShape is [ImageInput.Channels, _, _] =>
+                new NetworkOutputColumn(o.Role, o.Name, inputDimension, false, Dimensions: imageShape, IsImage: true),
+            NetworkOutputRole.ReconstructionImage =>
+                throw new InvalidDataException($"The reconstruction column '{o.Name}' is an image, but the network was not trained on a 3×H×W image column."),
             NetworkOutputRole.ReconstructionError or NetworkOutputRole.LogLikelihood or NetworkOutputRole.Score => new NetworkOutputColumn(o.Role, o.Name, 1, true),
             NetworkOutputRole.PredictedLabel => new NetworkOutputColumn(o.Role, o.Name, 1, true, IsBoolean: true),
             _ => throw new InvalidDataException($"Unknown output kind {o.Role}."),

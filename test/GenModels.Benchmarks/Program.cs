@@ -7,6 +7,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-modes [--epochs 20] [--rows 100000] [--samples 2500]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- conv-vae [--train 10000] [--epochs 5] [--classes 0,6,8] [--ad-epochs 3] [--speed-rows 5000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare] [--score ReconstructionError]
 using GenModels.Benchmarks;
 
@@ -22,8 +23,9 @@ switch (suite)
     case "tabular-anomaly": TabularAnomalyBenchmark.Run(rest); break;
     case "threads": await ThreadsBenchmark.Run(rest); break;
     case "onnx": await OnnxBenchmark.Run(rest); break;
+    case "conv-vae": await ConvVaeBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, tabular-anomaly, threads or onnx.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, tabular-anomaly, threads, onnx or conv-vae.");
         return 2;
 }
 return 0;

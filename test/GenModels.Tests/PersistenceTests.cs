@@ -46,7 +46,8 @@ public class PersistenceTests : IDisposable
         }
     }
 
-    private static string[] Bits(IDataView data, string column) =>
+    /// <summary>Each row of a Single or Single-vector column as the hexadecimal bit patterns of its values (the load probe's output format).</summary>
+    internal static string[] Bits(IDataView data, string column) =>
         data.Schema[column].Type is VectorDataViewType
             ? data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(" ", v.DenseValues().Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")))).ToArray()
             : data.GetColumn<float>(column).Select(f => BitConverter.SingleToInt32Bits(f).ToString("x8")).ToArray();

@@ -128,7 +128,7 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
         var anomalyRows = split?.Anomalies;
         if (normalRows.shape[0] == 0)
             throw new InvalidOperationException($"Every training row is marked as an anomaly in column '{options.LabelColumnName}'; the detector needs normal (unmarked) rows to learn from.");
-        var data = new EstimatorFitting.PreparedData { Rows = normalRows, Dimension = d, SlotNames = all.SlotNames, Seed = all.Seed };
+        var data = new EstimatorFitting.PreparedData { Rows = normalRows, Dimension = d, Shape = all.Shape, SlotNames = all.SlotNames, Seed = all.Seed };
         // Weight = input length: the reconstruction loss sums over the features, the margin term is in [0, 1] per row.
         var known = anomalyRows is null ? null : new KnownAnomalies(anomalyRows, d);
         var (model, result) = Train(data, known);

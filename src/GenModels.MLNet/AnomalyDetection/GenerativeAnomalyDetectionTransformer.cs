@@ -26,7 +26,7 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
         bool nonFiniteRowsAreAnomalies, string[]? inputSlotNames, TrainingResult? training, float[]? featureScales)
         : base(network, featureColumnName, batchSize, noiseSeed,
             DescribeOutputs([(NetworkOutputRole.Score, scoreColumnName), (NetworkOutputRole.PredictedLabel, predictedLabelColumnName)],
-                network.InputDimension, network.LatentDimension, inputSlotNames), inputSlotNames)
+                network, inputSlotNames), inputSlotNames)
     {
         if (!AnomalyScores.Supports(network, scoreKind))
             throw new ArgumentOutOfRangeException(nameof(scoreKind), scoreKind, $"A {network.GetType().Name} cannot produce the {scoreKind} score.");

@@ -46,7 +46,7 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        EstimatorFitting.OutputShape(inputSchema, options.InputColumnName, EstimatorFitting.AddedColumns(options, [options.OutputColumnName]));
+        EstimatorFitting.OutputShape(inputSchema, options.InputColumnName, EstimatorFitting.AddedColumns(inputSchema, options, [options.OutputColumnName]));
 
     /// <summary>Trains the autoencoder on every row of <paramref name="input"/>.</summary>
     public AutoencoderEncodingTransformer Fit(IDataView input)
@@ -54,7 +54,7 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
         using var data = EstimatorFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
         var (model, result) = EstimatorFitting.FitAutoencoder(env, data, options, inputNoise: options.InputNoise);
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
-        if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
+        if (options.ReconstructionColumnName is { } rc) outputs.Add((EstimatorFitting.ReconstructionRole(input.Schema, options.InputColumnName), rc));
         if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));
         return new AutoencoderEncodingTransformer(model, options.InputColumnName, options.TransformBatchSize, data.Seed, outputs, data.SlotNames, result);
     }

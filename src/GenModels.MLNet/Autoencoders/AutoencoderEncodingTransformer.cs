@@ -23,7 +23,7 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
     internal AutoencoderEncodingTransformer(Autoencoder model, string inputColumnName, int batchSize, int noiseSeed,
         IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training)
         : base(model, inputColumnName, batchSize, noiseSeed,
-            DescribeOutputs(outputs, model.InputDimension, model.LatentDimension, inputSlotNames), inputSlotNames)
+            DescribeOutputs(outputs, model, inputSlotNames), inputSlotNames)
     {
         Training = training;
     }
@@ -47,7 +47,7 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
             switch (Outputs[i].Role)
             {
                 case NetworkOutputRole.Latent: target.copy_(code); break;
-                case NetworkOutputRole.Reconstruction: target.copy_(reconstruction ??= Model.Decode(code)); break;
+                case NetworkOutputRole.Reconstruction or NetworkOutputRole.ReconstructionImage: target.copy_(reconstruction ??= Model.Decode(code)); break;
                 case NetworkOutputRole.ReconstructionError: target.copy_(MeanSquaredError(input, reconstruction ??= Model.Decode(code))); break;
                 default: throw new InvalidDataException($"An autoencoder cannot produce a {Outputs[i].Role} column.");
             }
@@ -63,7 +63,7 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
         ModelPersistence.Load(ctx, SavedFormat, (reader, network, _) =>
         {
             var header = ReadHeader(reader);
-            RequireRoles(header, NetworkOutputRole.Latent, NetworkOutputRole.Reconstruction, NetworkOutputRole.ReconstructionError);
+            RequireRoles(header, NetworkOutputRole.Latent, NetworkOutputRole.Reconstruction, NetworkOutputRole.ReconstructionImage, NetworkOutputRole.ReconstructionError);
             return LoadWith(header, ReconstructionNetworks.Deserialize(ReconstructionNetworks.AutoencoderKind, network), model =>
             {
                 return new AutoencoderEncodingTransformer((Autoencoder)model, header.InputColumnName, header.BatchSize, header.NoiseSeed,

@@ -18,6 +18,8 @@ internal enum NetworkOutputRole
     Score = 7,
     PredictedLabel = 8,
     Generated = 9,
+    /// <summary>The reconstruction of an image column, as an image of the same size (models trained on vectors use <see cref="Reconstruction"/>).</summary>
+    ReconstructionImage = 10,
 }
 
 /// <summary>

@@ -17,6 +17,9 @@ internal sealed class OnnxGraph(OnnxContext ctx)
     /// <summary>A float constant of shape <paramref name="dims"/>.</summary>
     public string Constant(float[] values, params long[] dims) => ctx.AddInitializer(values, dims, "GenModels_const");
 
+    /// <summary>An int64 constant of shape <paramref name="dims"/> (a shape for Reshape, for example).</summary>
+    public string Int64Constant(long[] values, params long[] dims) => ctx.AddInitializer(values, dims, "GenModels_shape");
+
     /// <summary>A node computing an intermediate value; returns the value's variable.</summary>
     public string Node(string op, string[] inputs, params (string Name, object Value)[] attributes)
     {
@@ -37,6 +40,7 @@ internal sealed class OnnxGraph(OnnxContext ctx)
             switch (value)
             {
                 case long l: node.AddAttribute(name, l); break;
+                case long[] longs: node.AddAttribute(name, longs); break;
                 case int i: node.AddAttribute(name, (long)i); break;
                 case float f: node.AddAttribute(name, (double)f); break;
                 case double d: node.AddAttribute(name, d); break;

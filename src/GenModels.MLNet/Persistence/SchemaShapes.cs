@@ -16,6 +16,10 @@ internal static class SchemaShapes
         new(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false,
             withSlotNames ? new SchemaShape(new[] { SlotNamesAnnotation }) : null);
 
+    /// <summary>A column shaped like <paramref name="column"/> (same kind and type, no annotations) under another name.</summary>
+    public static SchemaShape.Column Renamed(SchemaShape.Column column, string name) =>
+        new(name, column.Kind, column.ItemType, column.IsKey);
+
     /// <summary>A Single scalar.</summary>
     public static SchemaShape.Column SingleScalar(string name) =>
         new(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, isKey: false);

@@ -53,7 +53,7 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.OutputShape(inputSchema, options.InputColumnName,
-            EstimatorFitting.AddedColumns(options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName])
+            EstimatorFitting.AddedColumns(inputSchema, options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName])
                 .Concat(options.LogLikelihoodColumnName is { } ll ? [SchemaShapes.SingleScalar(ll)] : []));
 
     /// <summary>Trains the VAE on every row of <paramref name="input"/>.</summary>
@@ -64,7 +64,7 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
         var outputs = new List<(NetworkOutputRole, string)> { (NetworkOutputRole.Latent, options.OutputColumnName) };
         if (options.LogVarianceColumnName is { } lv) outputs.Add((NetworkOutputRole.LogVariance, lv));
         if (options.SampledLatentColumnName is { } sz) outputs.Add((NetworkOutputRole.SampledLatent, sz));
-        if (options.ReconstructionColumnName is { } rc) outputs.Add((NetworkOutputRole.Reconstruction, rc));
+        if (options.ReconstructionColumnName is { } rc) outputs.Add((EstimatorFitting.ReconstructionRole(input.Schema, options.InputColumnName), rc));
         if (options.ReconstructionErrorColumnName is { } re) outputs.Add((NetworkOutputRole.ReconstructionError, re));
         if (options.LogLikelihoodColumnName is { } ll) outputs.Add((NetworkOutputRole.LogLikelihood, ll));
         return new VaeEncodingTransformer(model, options.InputColumnName, options.TransformBatchSize, data.Seed, outputs, data.SlotNames, result, options.ImportanceSamples);

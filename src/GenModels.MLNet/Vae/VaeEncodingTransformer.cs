@@ -25,7 +25,7 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
     internal VaeEncodingTransformer(VariationalAutoencoder model, string inputColumnName, int batchSize, int noiseSeed,
         IEnumerable<(NetworkOutputRole, string)> outputs, string[]? inputSlotNames, TrainingResult? training, int importanceSamples)
         : base(model, inputColumnName, batchSize, noiseSeed,
-            DescribeOutputs(outputs, model.InputDimension, model.LatentDimension, inputSlotNames), inputSlotNames)
+            DescribeOutputs(outputs, model, inputSlotNames), inputSlotNames)
     {
         Limits.CheckSamples(importanceSamples, nameof(importanceSamples));
         Training = training;
@@ -56,11 +56,58 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
                 case NetworkOutputRole.Latent: target.copy_(mean); break;
                 case NetworkOutputRole.LogVariance: target.copy_(logVar); break;
                 case NetworkOutputRole.SampledLatent: target.copy_(VariationalAutoencoder.Reparameterize(mean, logVar, noise)); break;
-                case NetworkOutputRole.Reconstruction: target.copy_(reconstruction ??= Model.Decode(mean)); break;
+                case NetworkOutputRole.Reconstruction or NetworkOutputRole.ReconstructionImage: target.copy_(reconstruction ??= Model.Decode(mean)); break;
                 case NetworkOutputRole.ReconstructionError: target.copy_(MeanSquaredError(input, reconstruction ??= Model.Decode(mean))); break;
                 case NetworkOutputRole.LogLikelihood: target.copy_(Model.ImportanceWeightedLogLikelihood(input, ImportanceSamples, noise).unsqueeze(1)); break;
             }
         }
+    }
+
+    /// <summary>
+    /// Latent traversal ("latent variable perturbation"): encodes <paramref name="input"/> (one row of the input column, as
+    /// <see cref="ReconstructionTransformerBase.InputDimension"/> floats; an image as 3×H×W values in [0, 1]) to its
+    /// posterior mean, sweeps latent coordinate <paramref name="dimension"/> over <paramref name="steps"/> evenly spaced
+    /// values from <paramref name="from"/> to <paramref name="to"/> (both included) while the other coordinates stay at the
+    /// mean, and returns the decoder's mean for each step: what that coordinate controls. Under the prior N(0, 1) a sweep
+    /// from −3 to 3 covers almost all codes. Write image rows to a picture with <c>ImageGrid.Save</c>.
+    /// </summary>
+    public float[][] LatentTraversal(float[] input, int dimension, float from, float to, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Length != InputDimension)
+            throw new ArgumentException($"The input row has {input.Length} values; column '{InputColumnName}' has {InputDimension}.", nameof(input));
+        if (dimension < 0 || dimension >= LatentDimension)
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, $"The latent coordinate must be between 0 and {LatentDimension - 1}.");
+        if (!float.IsFinite(from) || !float.IsFinite(to))
+            throw new ArgumentOutOfRangeException(!float.IsFinite(from) ? nameof(from) : nameof(to), "The range must be finite.");
+        if (steps < 2 || steps > Limits.MaxTransformBatchSize)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Between 2 and {Limits.MaxTransformBatchSize:N0} steps.");
+        var model = Model;
+        using var threads = GenModels.Torch.TorchThreads.Use();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var codes = model.Encode(tensor(input).unsqueeze(0)).repeat(steps, 1);
+        codes[TensorIndex.Colon, dimension] = linspace(from, to, steps);
+        var decoded = model.Decode(codes).contiguous();
+        var values = decoded.data<float>().ToArray();
+        return Enumerable.Range(0, steps).Select(i => values.AsSpan(i * InputDimension, InputDimension).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// <see cref="LatentTraversal(float[], int, float, float, int)"/> from the first row of <paramref name="data"/>'s input
+    /// column (a vector or an image column, as at training).
+    /// </summary>
+    public float[][] LatentTraversal(IDataView data, int dimension, float from, float to, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var column = BatchedMapping.CheckFeatureInput(data.Schema, InputColumnName, InputDimension, paramName: nameof(data)).Column;
+        var row = new float[InputDimension];
+        using (var cursor = data.GetRowCursor([column]))
+        {
+            if (!cursor.MoveNext()) throw new ArgumentException($"The data has no row to start the traversal from.", nameof(data));
+            BatchedMapping.FeatureReader(cursor, column, InputDimension).Read(row);
+        }
+        return LatentTraversal(row, dimension, from, to, steps);
     }
 
     /// <summary>
@@ -99,7 +146,7 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
         {
             var header = ReadHeader(reader);
             RequireRoles(header, NetworkOutputRole.Latent, NetworkOutputRole.LogVariance, NetworkOutputRole.SampledLatent,
-                NetworkOutputRole.Reconstruction, NetworkOutputRole.ReconstructionError, NetworkOutputRole.LogLikelihood);
+                NetworkOutputRole.Reconstruction, NetworkOutputRole.ReconstructionImage, NetworkOutputRole.ReconstructionError, NetworkOutputRole.LogLikelihood);
             int importanceSamples = ModelPersistence.ReadCount(reader, "the importance sample count", 1, Limits.MaxSamples);
             return LoadWith(header, ReconstructionNetworks.Deserialize(ReconstructionNetworks.VaeKind, network), model =>
             {

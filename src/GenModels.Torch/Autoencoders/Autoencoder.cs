@@ -4,19 +4,23 @@ using static TorchSharp.torch;
 
 namespace GenModels.Torch.Autoencoders;
 
-/// <summary>A deterministic autoencoder: x → encoder → z → decoder → x̂.</summary>
+/// <summary>
+/// A deterministic autoencoder: x → encoder → z → decoder → x̂. The encoder and decoder are MLPs, or convolutional networks
+/// for images (<see cref="ReconstructionNetworkOptions.Architecture"/>); either way rows are flat vectors of
+/// <see cref="InputDimension"/> values.
+/// </summary>
 public sealed class Autoencoder : nn.Module<Tensor, Tensor>, IReconstructionModel
 {
-    private readonly Mlp encoder;
-    private readonly Mlp decoder;
+    private readonly nn.Module<Tensor, Tensor> encoder;
+    private readonly nn.Module<Tensor, Tensor> decoder;
 
     /// <summary>Builds the network from <paramref name="options"/> (validated here).</summary>
     public Autoencoder(AutoencoderOptions options) : base(nameof(Autoencoder))
     {
         options.Validate();
         Options = options;
-        encoder = new Mlp("encoder", options.InputDimension, options.ResolvedHiddenSizes, options.LatentDimension, options.Activation);
-        decoder = new Mlp("decoder", options.LatentDimension, options.ResolvedHiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
+        encoder = ReconstructionBodies.Encoder(options, options.LatentDimension);
+        decoder = ReconstructionBodies.Decoder(options);
         RegisterComponents();
     }
 

@@ -1,6 +1,10 @@
 namespace GenModels.Torch.Networks;
 
-/// <summary>Shape of an encoder/decoder pair of MLPs; everything needed to rebuild the network before loading weights.</summary>
+/// <summary>
+/// Shape of an encoder/decoder pair (MLPs, or convolutional networks for images); everything needed to rebuild the network
+/// before loading weights. A model saved before <see cref="Architecture"/> existed has none of the convolutional settings
+/// and reads back as the MLP it was.
+/// </summary>
 public class ReconstructionNetworkOptions
 {
     /// <summary>Length of each input vector.</summary>
@@ -31,6 +35,18 @@ public class ReconstructionNetworkOptions
     /// <summary>How the decoder output models the input.</summary>
     public ReconstructionLikelihood Likelihood { get; set; } = ReconstructionLikelihood.Gaussian;
 
+    /// <summary>Network family: <see cref="NetworkArchitecture.Mlp"/> (the default) or <see cref="NetworkArchitecture.Convolutional"/>, which needs <see cref="ImageShape"/>.</summary>
+    public NetworkArchitecture Architecture { get; set; } = NetworkArchitecture.Mlp;
+    /// <summary>
+    /// The input's image shape [C, H, W] (C·H·W = <see cref="InputDimension"/>, rows channel-major), or null for a plain
+    /// vector. The convolutional architecture needs it, with H and W divisible by 4.
+    /// </summary>
+    public int[]? ImageShape { get; set; }
+    /// <summary>Channels of the first convolution (the second has twice as many); used by the convolutional architecture only.</summary>
+    public int ConvolutionChannels { get; set; } = DefaultConvolutionChannels;
+    /// <summary>The default of <see cref="ConvolutionChannels"/>.</summary>
+    public const int DefaultConvolutionChannels = 32;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public virtual void Validate()
     {
@@ -41,5 +57,15 @@ public class ReconstructionNetworkOptions
                 $"The latent dimension must be between 1 and the input dimension ({InputDimension}).");
         if (HiddenSizes is not null && HiddenSizes.Any(h => h <= 0))
             throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "Hidden layer sizes must be positive.");
+        if (ImageShape is not null && (ImageShape.Length != 3 || ImageShape.Any(d => d <= 0) || (long)ImageShape[0] * ImageShape[1] * ImageShape[2] != InputDimension))
+            throw new ArgumentOutOfRangeException(nameof(ImageShape), $"The image shape must be [C, H, W] with C·H·W equal to the input dimension ({InputDimension}).");
+        if (Architecture == NetworkArchitecture.Convolutional)
+        {
+            if (ImageShape is null || ImageShape[1] % 4 != 0 || ImageShape[2] % 4 != 0)
+                throw new ArgumentOutOfRangeException(nameof(ImageShape),
+                    "The convolutional architecture needs an image shape [C, H, W] with H and W divisible by 4.");
+            if (ConvolutionChannels <= 0)
+                throw new ArgumentOutOfRangeException(nameof(ConvolutionChannels), ConvolutionChannels, "The convolution channel count must be positive.");
+        }
     }
 }

@@ -8,11 +8,13 @@ namespace GenModels.Torch.Vae;
 /// <summary>
 /// A variational autoencoder with a diagonal Gaussian posterior q(z|x), a standard normal prior p(z) = N(0, I) and a
 /// Gaussian or Bernoulli decoder p(x|z). The training loss is −(reconstruction log-likelihood) + β·KL(q(z|x) ‖ p(z)).
+/// The encoder and decoder are MLPs, or convolutional networks for images (<see cref="ReconstructionNetworkOptions.Architecture"/>);
+/// either way rows are flat vectors of <see cref="InputDimension"/> values.
 /// </summary>
 public sealed class VariationalAutoencoder : nn.Module<Tensor, (Tensor Reconstruction, Tensor Mean, Tensor LogVar)>, IReconstructionModel
 {
-    private readonly Mlp encoder;       // x → [mean, logVar]
-    private readonly Mlp decoder;       // z → mean of p(x|z) (Gaussian) or logits (Bernoulli)
+    private readonly nn.Module<Tensor, Tensor> encoder; // x → [mean, logVar]
+    private readonly nn.Module<Tensor, Tensor> decoder; // z → mean of p(x|z) (Gaussian) or logits (Bernoulli)
     private readonly Parameter? log_scale; // per-feature log σ of the Gaussian decoder
 
     /// <summary>Builds the network from <paramref name="options"/> (validated here).</summary>
@@ -20,8 +22,8 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, (Tensor Reconstru
     {
         options.Validate();
         Options = options;
-        encoder = new Mlp("encoder", options.InputDimension, options.ResolvedHiddenSizes, 2 * options.LatentDimension, options.Activation);
-        decoder = new Mlp("decoder", options.LatentDimension, options.ResolvedHiddenSizes.Reverse().ToArray(), options.InputDimension, options.Activation);
+        encoder = ReconstructionBodies.Encoder(options, 2 * options.LatentDimension);
+        decoder = ReconstructionBodies.Decoder(options);
         if (options.Likelihood == ReconstructionLikelihood.Gaussian)
             log_scale = nn.Parameter(zeros(options.InputDimension));
         RegisterComponents();
