@@ -16,6 +16,10 @@ internal static class SchemaShapes
         new(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false,
             withSlotNames ? new SchemaShape(new[] { SlotNamesAnnotation }) : null);
 
+    /// <summary>A sized image column (an <c>MLImage</c> per row) of <paramref name="type"/>'s height and width.</summary>
+    public static SchemaShape.Column Image(string name, DataViewType type) =>
+        new(name, SchemaShape.Column.VectorKind.Scalar, type, isKey: false);
+
     /// <summary>A Single scalar.</summary>
     public static SchemaShape.Column SingleScalar(string name) =>
         new(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, isKey: false);
