@@ -330,6 +330,23 @@ public class ImageTranslationTests(InversionModelFixture fixture, ITestOutputHel
         Assert.Contains($"'{column}'", shape.Message);
     }
 
+    private sealed class OddSizeRow
+    {
+        [VectorType(1, 15, 15)] public float[] Input { get; set; } = [];
+        [VectorType(1, 15, 15)] public float[] Target { get; set; } = [];
+    }
+
+    [Fact]
+    public void ImagesTheUNetCannotHalveAreRejectedBeforeTrainingNamingTheColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new OddSizeRow { Input = new float[225], Target = new float[225] } });
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().ImageTranslation("Output", "Input", "Target").Fit(data));
+        Assert.Contains("'Input'", error.Message);
+        Assert.Contains("15×15", error.Message);
+        Assert.Contains("even", error.Message);
+    }
+
     [Fact]
     public void TransformRejectsInputsOfAnotherSizeNamingTheColumn()
     {
