@@ -1,6 +1,7 @@
 using GenModels.MLNet.Diffusion;
 using GenModels.MLNet.Gan;
 using GenModels.MLNet.Persistence;
+using GenModels.MLNet.Translation;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
@@ -39,6 +40,23 @@ public sealed class GenerativeCatalog
     public DiffusionEstimator Diffusion(DiffusionEstimator.Options options) => new(env, options);
 
     /// <summary>
+    /// Paired image-to-image translation (pix2pix): learns to turn each row's <paramref name="inputColumnName"/> image into
+    /// its <paramref name="targetColumnName"/> image, and adds the translation as <paramref name="outputColumnName"/>.
+    /// </summary>
+    /// <param name="outputColumnName">The column of translated images to add: an image column when the target is one, else a vector shaped like the target.</param>
+    /// <param name="inputColumnName">Input images: a sized image column (after <c>ResizeImages</c>) or a <c>Vector&lt;Single, C, H, W&gt;</c> column.</param>
+    /// <param name="targetColumnName">Target images of the same height and width (the channels may differ), with values in [0, 1].</param>
+    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 4,000 optimiser steps).</param>
+    public ImageTranslationEstimator ImageTranslation(string outputColumnName, string inputColumnName, string targetColumnName, int? epochs = null) =>
+        ImageTranslation(new ImageTranslationEstimator.Options
+        {
+            OutputColumnName = outputColumnName, InputColumnName = inputColumnName, TargetColumnName = targetColumnName, Epochs = epochs,
+        });
+
+    /// <summary>Paired image-to-image translation with every setting in <paramref name="options"/>.</summary>
+    public ImageTranslationEstimator ImageTranslation(ImageTranslationEstimator.Options options) => new(env, options);
+
+    /// <summary>
     /// Compares <paramref name="generated"/> rows with <paramref name="real"/> ones on a vector column: Fréchet distance,
     /// kernel distance (KID), k-NN precision and recall, and with a classifier the per-class accuracy on generated rows.
     /// Works on the output of any generator here (<c>Gan</c>, <c>Diffusion</c>, a VAE's samples) or any data view.
@@ -57,6 +75,6 @@ public sealed class GenerativeCatalog
 /// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
 public static class GenerativeCatalogExtensions
 {
-    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>.</summary>
+    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>.</summary>
     public static GenerativeCatalog Generative(this MLContext mlContext) => new(MLNetInternals.EnvironmentOf(mlContext));
 }

@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-modes [--epochs 400] [--rows 4000] [--sigma 0.1] [--lr 1e-3] [--ema 0.99] [--mixtures 8,9,25] [--configs plain,hinge,default]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-fashion [--epochs 20] [--conv]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-modes [--epochs 20] [--rows 100000] [--samples 2500]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- translation [--train 20000] [--test 5000] [--epochs 3] [--classifier-train 60000] [--classifier-epochs 1] [--threads 1] [--channels 32] [--batch 64] [--lr 2e-4]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- conv-vae [--train 10000] [--epochs 5] [--classes 0,6,8] [--ad-epochs 3] [--speed-rows 5000]
@@ -21,11 +22,12 @@ switch (suite)
     case "gan-fashion": await GanFashionMnistBenchmark.Run(rest); break;
     case "diffusion-modes": await DiffusionModesBenchmark.Run(rest); break;
     case "tabular-anomaly": TabularAnomalyBenchmark.Run(rest); break;
+    case "translation": await TranslationBenchmark.Run(rest); break;
     case "threads": await ThreadsBenchmark.Run(rest); break;
     case "onnx": await OnnxBenchmark.Run(rest); break;
     case "conv-vae": await ConvVaeBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, tabular-anomaly, threads, onnx or conv-vae.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, translation, tabular-anomaly, threads, onnx or conv-vae.");
         return 2;
 }
 return 0;

@@ -1,6 +1,7 @@
 // usage: GenModels.LoadProbe <model.zip> <input.csv> <dimension> <outputColumn> <result.txt> [inputColumn] [labelColumn]
 // The CSV holds, per row, the label (when labelColumn is given) and then `dimension` values of the vector inputColumn (default Features).
-// Writes each row of the output column (Single vector, Single or Boolean) as the hexadecimal bit patterns of its values.
+// Writes each row of the output column (Single vector, Single or Boolean) as the hexadecimal bit patterns of its values,
+// or, for an image column, its RGBA pixel bytes in hexadecimal.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -33,6 +34,16 @@ using (var cursor = output.GetRowCursor(new[] { column }))
         {
             getter(ref value);
             lines.Add(string.Join(" ", value.DenseValues().Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
+        }
+    }
+    else if (column.Type is Microsoft.ML.Transforms.Image.ImageDataViewType)
+    {
+        var getter = cursor.GetGetter<MLImage>(column);
+        MLImage value = null!;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            lines.Add(Convert.ToHexString(value.Pixels) + " " + value.PixelFormat);
         }
     }
     else if (column.Type is BooleanDataViewType)

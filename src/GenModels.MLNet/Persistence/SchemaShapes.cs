@@ -20,6 +20,10 @@ internal static class SchemaShapes
     public static SchemaShape.Column Renamed(SchemaShape.Column column, string name) =>
         new(name, column.Kind, column.ItemType, column.IsKey);
 
+    /// <summary>A sized image column (an <c>MLImage</c> per row) of <paramref name="type"/>'s height and width.</summary>
+    public static SchemaShape.Column Image(string name, DataViewType type) =>
+        new(name, SchemaShape.Column.VectorKind.Scalar, type, isKey: false);
+
     /// <summary>A Single scalar.</summary>
     public static SchemaShape.Column SingleScalar(string name) =>
         new(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, isKey: false);
