@@ -86,6 +86,22 @@ public abstract class TrainingRunOptions
             throw new ArgumentException($"Output column names must differ from each other: {string.Join(", ", names)}.", "OutputColumnName");
     }
 
+    /// <summary>
+    /// The network family for a training column of shape <paramref name="shape"/>: <paramref name="requested"/>, or when
+    /// null convolutional for C×H×W images with H and W divisible by 4 and MLP otherwise. Throws naming the column when
+    /// convolutional networks are asked for a column they cannot take.
+    /// </summary>
+    private protected NetworkArchitecture ResolveArchitecture(NetworkArchitecture? requested, int[] shape)
+    {
+        bool convolutional = shape.Length == 3 && shape[1] % 4 == 0 && shape[2] % 4 == 0;
+        if (requested == NetworkArchitecture.Convolutional && !convolutional)
+            throw new ArgumentOutOfRangeException("Architecture", requested,
+                $"Convolutional networks need column '{TrainingColumnName}' to hold C×H×W images with H and W divisible by 4 " +
+                $"(an image column, or Vector<Single, C, H, W>); it holds {string.Join("×", shape)} values. " +
+                "Resize the images (mlContext.Transforms.ResizeImages) or set Architecture = Mlp.");
+        return requested ?? (convolutional ? NetworkArchitecture.Convolutional : NetworkArchitecture.Mlp);
+    }
+
     /// <summary>Whether a small table with derived epochs holds out rows and stops early (see <see cref="TrainingBudget.ResolveEarlyStopping"/>).</summary>
     private protected virtual bool DeriveEarlyStopping => false;
 
@@ -188,16 +204,7 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
     /// throws naming the column when convolutional networks are asked for a column that is not a C×H×W image with H and W
     /// divisible by 4.
     /// </summary>
-    internal NetworkArchitecture ResolveArchitecture(int[] shape)
-    {
-        bool convolutional = shape.Length == 3 && shape[1] % 4 == 0 && shape[2] % 4 == 0;
-        if (Architecture == NetworkArchitecture.Convolutional && !convolutional)
-            throw new ArgumentOutOfRangeException(nameof(Architecture), Architecture,
-                $"Convolutional networks need column '{TrainingColumnName}' to hold C×H×W images with H and W divisible by 4 " +
-                $"(an image column, or Vector<Single, C, H, W>); it holds {string.Join("×", shape)} values. " +
-                "Resize the images (mlContext.Transforms.ResizeImages) or set Architecture = Mlp.");
-        return Architecture ?? (convolutional ? NetworkArchitecture.Convolutional : NetworkArchitecture.Mlp);
-    }
+    internal NetworkArchitecture ResolveArchitecture(int[] shape) => ResolveArchitecture(Architecture, shape);
 
     internal VaeOptions ToVaeOptions(int[] shape, double beta) => Fill(new VaeOptions { Beta = beta }, shape);
 

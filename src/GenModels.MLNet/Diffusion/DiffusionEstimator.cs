@@ -42,6 +42,17 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
         /// to 16 values and none for wider ones (see <c>DiffusionOptions.DefaultInputFrequencies</c> for the measurement).
         /// </summary>
         public int? InputFrequencies;
+        /// <summary>
+        /// The denoiser. Null (the default) picks a U-Net (<see cref="NetworkArchitecture.Convolutional"/>: residual blocks
+        /// conditioned on the step and class, self-attention at a quarter of the size, skip connections) when the feature
+        /// column holds C×H×W images with H and W divisible by 4 — an <c>MLImage</c> column or a
+        /// <c>Vector&lt;Single, C, H, W&gt;</c> — and the MLP of <see cref="HiddenSizes"/> otherwise.
+        /// </summary>
+        public NetworkArchitecture? Architecture;
+        /// <summary>Channels of the U-Net's full-size blocks (twice as many at half and quarter size).</summary>
+        public int UNetChannels = Model.UNetChannels;
+        /// <summary>Whether the U-Net has self-attention at its lowest resolution.</summary>
+        public bool UNetAttention = Model.UNetAttention;
         /// <summary>Diffusion steps T (2 to 100,000).</summary>
         public int DiffusionSteps = Model.Steps;
         /// <summary>The noise schedule: cosine (Nichol and Dhariwal; the default, measured best) or linear (Ho et al.).</summary>
@@ -70,17 +81,23 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
             if (LabelColumnName is not null) CheckName(LabelColumnName, nameof(LabelColumnName));
             if (LabelColumnName == FeatureColumnName || NoiseColumnName == FeatureColumnName || NoiseColumnName == LabelColumnName)
                 throw new ArgumentException("The feature, label and noise columns need different names.", nameof(NoiseColumnName));
-            ToDiffusionOptions(1, 0).Validate();
+            ToDiffusionOptions([1], 0).Validate();
             DefaultSampling().Validate(DiffusionSteps);
             base.Validate();
         }
 
-        internal DiffusionOptions ToDiffusionOptions(int dimension, int classCount) => new()
+        internal DiffusionOptions ToDiffusionOptions(int[] shape, int classCount)
         {
-            DataDimension = dimension, ClassCount = classCount, HiddenSizes = HiddenSizes?.ToArray()!, EmbeddingDimension = EmbeddingDimension,
-            InputFrequencies = InputFrequencies ?? DiffusionOptions.DefaultInputFrequencies(dimension),
-            Steps = DiffusionSteps, Schedule = Schedule, Prediction = Prediction, EmaDecay = EmaDecay, LabelDropout = LabelDropout,
-        };
+            int dimension = shape.Aggregate(1, (a, d) => a * d);
+            bool unet = ResolveArchitecture(Architecture, shape) == NetworkArchitecture.Convolutional;
+            return new()
+            {
+                DataDimension = dimension, ClassCount = classCount, HiddenSizes = HiddenSizes?.ToArray()!, EmbeddingDimension = EmbeddingDimension,
+                InputFrequencies = unet ? 0 : InputFrequencies ?? DiffusionOptions.DefaultInputFrequencies(dimension),
+                ImageShape = unet ? shape.ToArray() : null, UNetChannels = UNetChannels, UNetAttention = UNetAttention,
+                Steps = DiffusionSteps, Schedule = Schedule, Prediction = Prediction, EmaDecay = EmaDecay, LabelDropout = LabelDropout,
+            };
+        }
 
         internal SamplingOptions DefaultSampling() => new() { Steps = SamplingSteps, Eta = Eta, GuidanceScale = GuidanceScale };
     }
@@ -105,7 +122,7 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
     {
         using var prepared = EstimatorFitting.PrepareGenerator(env, nameof(DiffusionEstimator), input, options, options.LabelColumnName);
         var data = prepared.Data;
-        var diffusionOptions = options.ToDiffusionOptions(prepared.Dimension, prepared.Labels?.ClassNames.Count ?? 0);
+        var diffusionOptions = options.ToDiffusionOptions(prepared.Shape, prepared.Labels?.ClassNames.Count ?? 0);
         var (model, result) = EstimatorFitting.Train(env, "Diffusion", options, data.Seed, (int)data.Rows.shape[0],
             training => DiffusionTraining.Fit(data.Rows, diffusionOptions, training));
         return new DiffusionTransformer(model, options.FeatureColumnName, prepared.Shape, data.SlotNames, prepared.Labels, options.NoiseColumnName,

@@ -6,14 +6,16 @@ namespace GenModels.Torch.Diffusion;
 
 /// <summary>
 /// The noise predictor: an MLP on the noisy row concatenated with the embedding of its step (sinusoidal, then a small MLP)
-/// plus, for a conditional model, the embedding of its class. Class index <c>ClassCount</c> is the "no class" token that
+/// plus, for a conditional model, the embedding of its class; for images (<see cref="DiffusionOptions.ImageShape"/> set) a
+/// <see cref="DiffusionUNet"/> that receives the same embedding in every residual block. Class index <c>ClassCount</c> is the "no class" token that
 /// classifier-free guidance uses.
 /// </summary>
 public sealed class Denoiser : nn.Module
 {
     private readonly nn.Module<Tensor, Tensor> time_mlp;
     private readonly nn.Module<Tensor, Tensor>? class_embedding;
-    private readonly Mlp network;
+    private readonly Mlp? network;
+    private readonly DiffusionUNet? unet;
     private readonly int embeddingDimension;
     private readonly Tensor? input_frequencies;
 
@@ -23,6 +25,12 @@ public sealed class Denoiser : nn.Module
         embeddingDimension = options.EmbeddingDimension;
         time_mlp = nn.Sequential(nn.Linear(embeddingDimension, embeddingDimension), nn.SiLU(), nn.Linear(embeddingDimension, embeddingDimension));
         if (options.IsConditional) class_embedding = nn.Embedding(options.ClassCount + 1, embeddingDimension);
+        if (options.ImageShape is not null)
+        {
+            unet = new DiffusionUNet("unet", options);
+            RegisterComponents();
+            return;
+        }
         int inputFeatures = options.DataDimension;
         if (options.InputFrequencies > 0)
         {
@@ -40,13 +48,14 @@ public sealed class Denoiser : nn.Module
     {
         var embedding = time_mlp.forward(TimeEmbedding(t, embeddingDimension));
         if (class_embedding is not null && classes is not null) embedding = embedding + class_embedding.forward(classes);
+        if (unet is not null) return unet.forward(x, embedding);
         var features = x;
         if (input_frequencies is not null)
         {
             var angles = (x.unsqueeze(2) * input_frequencies).flatten(1);
             features = cat([x, angles.sin(), angles.cos()], 1);
         }
-        return network.forward(cat([features, embedding], 1));
+        return network!.forward(cat([features, embedding], 1));
     }
 
     /// <summary>Sinusoidal embedding of integer steps (Vaswani et al.): [sin(t·f), cos(t·f)] over geometric frequencies f.</summary>
@@ -116,10 +125,24 @@ public sealed class DiffusionModel : nn.Module
         return (betas, alphaBars);
     }
 
-    /// <summary>Sets the per-feature mean and scale from the training rows [n, D] (scale floored so constant columns stay finite).</summary>
+    /// <summary>
+    /// Sets the per-feature mean and scale from the training rows [n, D] (scale floored so constant columns stay finite).
+    /// Images are standardised per channel instead: a per-pixel scale would blow up the border pixels that are almost
+    /// always background.
+    /// </summary>
     public void FitStandardisation(Tensor rows)
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        if (Options.ImageShape is { } shape)
+        {
+            var channels = rows.reshape(rows.shape[0], shape[0], -1);
+            var mean = channels.mean([0, 2], keepdim: true).expand_as(channels[0..1]).reshape(-1);
+            var scale = channels.std([0, 2], unbiased: false, keepdim: true).clamp_min(1e-6).expand_as(channels[0..1]).reshape(-1);
+            data_mean.copy_(mean);
+            data_scale.copy_(scale);
+            return;
+        }
         data_mean.copy_(rows.mean([0]));
         data_scale.copy_(rows.std(0, unbiased: false).clamp_min(1e-6));
     }

@@ -41,6 +41,16 @@ public sealed class DiffusionOptions
     /// structure that fine. For wide rows the features would multiply the input size, for little gain.
     /// </summary>
     public static int DefaultInputFrequencies(int dimension) => dimension <= 16 ? 8 : 0;
+    /// <summary>
+    /// C×H×W of image rows (H and W divisible by 4): the denoiser is then a <see cref="DiffusionUNet"/> instead of the MLP
+    /// (and <see cref="HiddenSizes"/>, <see cref="InputFrequencies"/> are unused), and the rows are standardised per channel.
+    /// Null (the default) builds the MLP.
+    /// </summary>
+    public int[]? ImageShape { get; set; }
+    /// <summary>Channels of the U-Net's full-resolution blocks (twice as many at half and quarter size).</summary>
+    public int UNetChannels { get; set; } = 32;
+    /// <summary>Whether the U-Net has self-attention at its lowest resolution.</summary>
+    public bool UNetAttention { get; set; } = true;
     /// <summary>Non-linearity of the denoiser.</summary>
     public Activation Activation { get; set; } = Activation.SiLU;
     /// <summary>Diffusion steps T.</summary>
@@ -69,6 +79,15 @@ public sealed class DiffusionOptions
             throw new ArgumentOutOfRangeException(nameof(HiddenSizes), "The denoiser needs at least one positive hidden size.");
         if (EmbeddingDimension < 2 || EmbeddingDimension % 2 != 0)
             throw new ArgumentOutOfRangeException(nameof(EmbeddingDimension), EmbeddingDimension, "The embedding dimension must be even and at least 2.");
+        if (ImageShape is not null)
+        {
+            if (ImageShape.Length != 3 || ImageShape.Any(d => d <= 0) || ImageShape[1] % 4 != 0 || ImageShape[2] % 4 != 0)
+                throw new ArgumentOutOfRangeException(nameof(ImageShape), $"[{string.Join(", ", ImageShape)}]",
+                    "The U-Net denoiser needs a C×H×W shape with height and width divisible by 4.");
+            if ((long)ImageShape[0] * ImageShape[1] * ImageShape[2] != DataDimension)
+                throw new ArgumentOutOfRangeException(nameof(ImageShape), $"[{string.Join(", ", ImageShape)}]", $"The image shape must hold the {DataDimension} values of a row.");
+            if (UNetChannels < 1 || UNetChannels > 1024) throw new ArgumentOutOfRangeException(nameof(UNetChannels), UNetChannels, "Between 1 and 1,024 U-Net channels.");
+        }
         if (InputFrequencies < 0 || InputFrequencies > 16) throw new ArgumentOutOfRangeException(nameof(InputFrequencies), InputFrequencies, "Between 0 and 16 input frequencies.");
         if (Steps < 2 || Steps > 100_000) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "The number of diffusion steps must be between 2 and 100,000.");
         if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "The EMA decay must be in [0, 1).");
