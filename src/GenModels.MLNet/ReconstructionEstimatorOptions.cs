@@ -88,15 +88,15 @@ public abstract class TrainingRunOptions
 
     /// <summary>
     /// The network family for a training column of shape <paramref name="shape"/>: <paramref name="requested"/>, or when
-    /// null convolutional for C×H×W images with H and W divisible by 4 and MLP otherwise. Throws naming the column when
+    /// null convolutional for C×H×W images with 1, 3 or 4 channels and H and W divisible by 4, and MLP otherwise. Throws naming the column when
     /// convolutional networks are asked for a column they cannot take.
     /// </summary>
     private protected NetworkArchitecture ResolveArchitecture(NetworkArchitecture? requested, int[] shape)
     {
-        bool convolutional = shape.Length == 3 && shape[1] % 4 == 0 && shape[2] % 4 == 0;
+        bool convolutional = shape.Length == 3 && (shape[0] is 1 or 3 or 4) && shape[1] % 4 == 0 && shape[2] % 4 == 0;
         if (requested == NetworkArchitecture.Convolutional && !convolutional)
             throw new ArgumentOutOfRangeException("Architecture", requested,
-                $"Convolutional networks need column '{TrainingColumnName}' to hold C×H×W images with H and W divisible by 4 " +
+                $"Convolutional networks need column '{TrainingColumnName}' to hold C×H×W images with 1, 3 or 4 channels and H and W divisible by 4 " +
                 $"(an image column, or Vector<Single, C, H, W>); it holds {string.Join("×", shape)} values. " +
                 "Resize the images (mlContext.Transforms.ResizeImages) or set Architecture = Mlp.");
         return requested ?? (convolutional ? NetworkArchitecture.Convolutional : NetworkArchitecture.Mlp);
@@ -173,7 +173,7 @@ public abstract class NetworkTrainingOptions : TrainingRunOptions
     public ReconstructionLikelihood Likelihood = ReconstructionLikelihood.Gaussian;
     /// <summary>
     /// Network family. Null (the default) picks <see cref="NetworkArchitecture.Convolutional"/> when the training column
-    /// holds images whose height and width are divisible by 4 — a sized <c>MLImage</c> column (read as 3×H×W) or a vector
+    /// holds images of 1, 3 or 4 channels whose height and width are divisible by 4 — a sized <c>MLImage</c> column (read as 3×H×W) or a vector
     /// column with three dimensions C×H×W, channel-major, such as <c>ExtractPixels</c> gives — and
     /// <see cref="NetworkArchitecture.Mlp"/> otherwise. <see cref="NetworkArchitecture.Mlp"/> always trains MLPs on the
     /// flattened values; <see cref="NetworkArchitecture.Convolutional"/> on another column fails at <c>Fit</c>, naming the

@@ -341,6 +341,27 @@ public class ConvolutionalNetworkTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(NetworkArchitecture.Mlp, model.Model.Options.Architecture);
     }
 
+    public sealed class TwoChannelRow
+    {
+        [VectorType(2, 8, 8)] public float[] Features { get; set; } = new float[128];
+    }
+
+    [Fact]
+    public void ConvolutionalNetworksForChannelCountsOtherThanOneThreeOrFourAreRejectedNamingTheColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var twoChannels = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(_ => new TwoChannelRow()));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options
+        {
+            LatentDimension = 2, Architecture = NetworkArchitecture.Convolutional, Epochs = 1,
+        }).Fit(twoChannels));
+        Assert.Contains("'Features'", error.Message);
+        Assert.Contains("1, 3 or 4 channels", error.Message);
+        // Left to choose, the estimator treats the column as plain values.
+        using var model = ml.Transforms.AutoencoderEncode(new AutoencoderEncodingEstimator.Options { LatentDimension = 2, Epochs = 1, Seed = 1 }).Fit(twoChannels);
+        Assert.Equal(NetworkArchitecture.Mlp, model.Model.Options.Architecture);
+    }
+
     [Theory]
     [InlineData("vae", "Latent,LogVar,Reconstruction,Error")]
     [InlineData("detector", "Score,PredictedLabel")]
