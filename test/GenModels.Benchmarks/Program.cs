@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- translation [--train 20000] [--test 5000] [--epochs 3] [--classifier-train 60000] [--classifier-epochs 1] [--threads 1] [--channels 32] [--batch 64] [--lr 2e-4]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- single-row [--rows 5000] [--threads N]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- conv-vae [--train 10000] [--epochs 5] [--classes 0,6,8] [--ad-epochs 3] [--speed-rows 5000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare] [--score ReconstructionError]
 using GenModels.Benchmarks;
@@ -26,8 +27,9 @@ switch (suite)
     case "threads": await ThreadsBenchmark.Run(rest); break;
     case "onnx": await OnnxBenchmark.Run(rest); break;
     case "conv-vae": await ConvVaeBenchmark.Run(rest); break;
+    case "single-row": await SingleRowBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, translation, tabular-anomaly, threads, onnx or conv-vae.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, translation, tabular-anomaly, threads, onnx, conv-vae or single-row.");
         return 2;
 }
 return 0;

@@ -56,7 +56,7 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
     /// <summary>Rows whose score is above this are predicted anomalies.</summary>
     public float Threshold { get; }
     /// <summary>
-    /// True when a row with a NaN or infinite feature gets the score +∞ and is predicted an anomaly (the default); false
+    /// True when a row with a NaN or infinite feature (or, rarer, a score that overflows) gets the score +∞ and is predicted an anomaly (the default); false
     /// keeps ML.NET's <c>RandomizedPca</c> behaviour, a NaN score and a "normal" label.
     /// </summary>
     public bool NonFiniteRowsAreAnomalies { get; }
@@ -72,13 +72,20 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
         new(ReconstructionNetworks.Clone(Network), InputColumnName, BatchSize, NoiseSeed, ScoreColumnName, PredictedLabelColumnName,
             ScoreKind, ScoreSamples, threshold, NonFiniteRowsAreAnomalies, InputSlotNames, null, FeatureScales?.ToArray());
 
+    // The feature scales as a tensor, made once: a PredictionEngine maps one row per call, and building it per call was a
+    // visible share of a row's time. It lives as long as the mappers that use it (released by the collector, not by
+    // Dispose, because an engine may outlive this transformer's own reference).
+    private Tensor? scaleTensor;
+
     private protected override void Map(Tensor input, Tensor?[] outputs, Generator noise)
     {
-        var scales = FeatureScales is null ? null : tensor(FeatureScales.ToArray());
+        var scales = FeatureScales is null ? null : LazyInitializer.EnsureInitialized(ref scaleTensor, () => tensor(FeatureScales.ToArray()).DetachFromDisposeScope());
         var scores = AnomalyScores.Compute(Network, input, ScoreKind, ScoreSamples, noise, scales).unsqueeze(1);
-        if (NonFiniteRowsAreAnomalies) scores = scores.masked_fill(input.isfinite().logical_not().any(1, keepdim: true), float.PositiveInfinity);
+        // A NaN or infinite feature always makes every score NaN or infinite (each has a squared error or a likelihood term
+        // of that feature), so one pass over the scores finds the non-finite rows.
+        if (NonFiniteRowsAreAnomalies) scores = scores.nan_to_num(float.PositiveInfinity, float.PositiveInfinity, float.PositiveInfinity);
         outputs[0]?.copy_(scores);
-        outputs[1]?.copy_(scores.gt(Threshold).to_type(ScalarType.Float32));
+        outputs[1]?.copy_(scores.gt(Threshold)); // copy_ converts the Boolean to 0/1
     }
 
     // The deterministic scores have an ONNX form; the sampled ones (ELBO, log-likelihood) do not.
