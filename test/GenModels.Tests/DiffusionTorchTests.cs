@@ -38,4 +38,20 @@ public class DiffusionTorchTests
             Assert.Equal(1 - alphaBar, noised.var().item<float>(), 0.01);
         }
     }
+
+    [Fact]
+    public void OnStepReceivesEveryStepAndItsLastStateIsTheResult()
+    {
+        using var model = new DiffusionModel(new DiffusionOptions { DataDimension = 3, ClassCount = 2, HiddenSizes = [8], EmbeddingDimension = 4 });
+        using (var rows = tensor(new float[] { 1, 2, 3, 5, 6, 9 }, [2, 3])) model.FitStandardisation(rows);
+        var seen = new List<DenoisingStep>();
+        using var noise = model.SampleNoise(2, new Generator(1));
+        using var classes = tensor(new long[] { 0, 1 });
+        using var result = model.Sample(noise, classes, new SamplingOptions { Steps = 5, GuidanceScale = 2, OnStep = seen.Add });
+        Assert.Equal([1, 2, 3, 4, 5], seen.Select(s => s.Done));
+        Assert.All(seen, s => { Assert.Equal(5, s.Total); Assert.Equal(2, s.Rows); Assert.Equal(6, s.Current.Length); Assert.Equal(6, s.Predicted.Length); });
+        Assert.Equal(model.Timesteps(new SamplingOptions { Steps = 5 }), seen.Select(s => s.Timestep));
+        Assert.Equal(result.data<float>().ToArray(), seen[^1].Current); // in the data's units, like the result
+        Assert.NotEqual(seen[0].Current, seen[^1].Current);
+    }
 }

@@ -45,7 +45,8 @@ public sealed class DiffusionTransformer : GeneratorTransformerBase
     /// A lazy data source of <paramref name="rowCount"/> generated rows, sampled in batches while it is read. The same seed
     /// (and, with η &gt; 0 or DDPM, the same batch size) gives the same rows. A conditional model generates
     /// <paramref name="label"/> only, or, when it is null, every class in turn. <paramref name="sampling"/> overrides the
-    /// sampler (steps, η, guidance scale, DDPM) and takes a progress reporter and a cancellation token: sampling runs every
+    /// sampler (steps, η, guidance scale, DDPM) and takes a progress reporter, a cancellation token and a per-step callback
+    /// (<see cref="SamplingOptions.OnStep"/>, called for each batch with its intermediate rows): sampling runs every
     /// denoising step for every batch, so it is slow by nature.
     /// </summary>
     public IDataView Generate(long rowCount, int seed = 0, string? label = null, SamplingOptions? sampling = null)

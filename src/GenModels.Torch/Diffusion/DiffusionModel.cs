@@ -219,6 +219,8 @@ public sealed class DiffusionModel : nn.Module
                 next = Math.Sqrt(alphaBarPrevious) * x0 + Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - sigma * sigma)) * epsilon;
                 if (sigma > 0) next = next + sigma * FreshNoise(x, generator);
             }
+            if (sampling.OnStep is { } onStep)
+                onStep(new DenoisingStep(i + 1, steps.Length, t, (int)x.shape[0], ToData(next), ToData(x0)));
             var stepped = next.DetachFromDisposeScope();
             if (owned) x.Dispose(); // each step's result outlives its scope; the one before it is no longer needed
             x = stepped;
@@ -229,6 +231,8 @@ public sealed class DiffusionModel : nn.Module
         if (owned) x.Dispose();
         return rows;
     }
+
+    private float[] ToData(Tensor standardised) => (standardised * data_scale + data_mean).contiguous().data<float>().ToArray();
 
     /// <summary>The steps visited, last first: all T for DDPM; for DDIM an evenly spaced subsequence of the requested length.</summary>
     public int[] Timesteps(SamplingOptions sampling)

@@ -95,6 +95,19 @@ public sealed class DiffusionOptions
     }
 }
 
+/// <summary>
+/// One denoising step of a batch, as <see cref="SamplingOptions.OnStep"/> receives it. <see cref="Current"/> is x_t after
+/// the step (the last step's is the batch's result) and <see cref="Predicted"/> is the model's estimate x̂₀ of the clean rows
+/// at that step; both are in the data's own units, flat (row after row, <see cref="Rows"/> rows), and the receiver's to keep.
+/// </summary>
+/// <param name="Done">Steps done in this batch, 1 to <paramref name="Total"/>.</param>
+/// <param name="Total">Steps the sampler takes.</param>
+/// <param name="Timestep">The diffusion step t (T − 1 … 0) the step started from.</param>
+/// <param name="Rows">Rows in the batch.</param>
+/// <param name="Current">x_t after the step, in the data's units.</param>
+/// <param name="Predicted">x̂₀ predicted at the step, in the data's units.</param>
+public sealed record DenoisingStep(int Done, int Total, int Timestep, int Rows, float[] Current, float[] Predicted);
+
 /// <summary>How to draw samples from a trained <see cref="DiffusionModel"/>.</summary>
 public sealed class SamplingOptions
 {
@@ -113,6 +126,11 @@ public sealed class SamplingOptions
     public IProgress<(int Done, int Total)>? Progress { get; set; }
     /// <summary>Stops sampling between steps with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
+    /// <summary>
+    /// If set, called synchronously after every denoising step of every batch with the batch's state (see
+    /// <see cref="DenoisingStep"/>), to show how samples form. Each call copies the batch twice; leave it null otherwise.
+    /// </summary>
+    public Action<DenoisingStep>? OnStep { get; set; }
 
     /// <summary>Throws naming the first setting that does not fit a model of <paramref name="diffusionSteps"/> steps.</summary>
     public void Validate(int diffusionSteps)
