@@ -1,6 +1,7 @@
 using GenModels.MLNet.Diffusion;
 using GenModels.MLNet.Gan;
 using GenModels.MLNet.Persistence;
+using GenModels.MLNet.Tabular;
 using GenModels.MLNet.Translation;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -55,6 +56,19 @@ public sealed class GenerativeCatalog
 
     /// <summary>Paired image-to-image translation with every setting in <paramref name="options"/>.</summary>
     public ImageTranslationEstimator ImageTranslation(ImageTranslationEstimator.Options options) => new(env, options);
+
+    /// <summary>
+    /// A tabular synthesizer (TVAE): learns a table's columns — numbers, Booleans, text and keys, with missing values — and
+    /// generates synthetic rows of the same schema with <see cref="TabularSynthesizerTransformer.Generate"/>.
+    /// </summary>
+    /// <param name="columnNames">The columns to learn; null learns every visible column.</param>
+    /// <param name="conditionColumnName">An optional Boolean, text or key column to condition on, so rows of one of its values can be asked for.</param>
+    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 3,000 optimiser steps).</param>
+    public TabularSynthesizerEstimator TabularSynthesizer(string[]? columnNames = null, string? conditionColumnName = null, int? epochs = null) =>
+        TabularSynthesizer(new TabularSynthesizerEstimator.Options { ColumnNames = columnNames, ConditionColumnName = conditionColumnName, Epochs = epochs });
+
+    /// <summary>A tabular synthesizer with every setting in <paramref name="options"/>.</summary>
+    public TabularSynthesizerEstimator TabularSynthesizer(TabularSynthesizerEstimator.Options options) => new(env, options);
 
     /// <summary>
     /// Compares <paramref name="generated"/> rows with <paramref name="real"/> ones on a vector column: Fréchet distance,
