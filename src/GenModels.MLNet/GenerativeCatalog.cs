@@ -71,6 +71,22 @@ public sealed class GenerativeCatalog
     public TabularSynthesizerEstimator TabularSynthesizer(TabularSynthesizerEstimator.Options options) => new(env, options);
 
     /// <summary>
+    /// Compares a <paramref name="synthetic"/> table with the <paramref name="real"/> one column by column (KS complement
+    /// for numbers, TV complement for categories), pair by pair (correlation and contingency similarity), and by the
+    /// distance from each synthetic row to its closest real row. Works on any two tables with the same columns, such as a
+    /// <see cref="TabularSynthesizerTransformer.Generate"/> output and its training data.
+    /// </summary>
+    /// <param name="real">The real rows.</param>
+    /// <param name="synthetic">The synthetic rows, with the real table's columns and types.</param>
+    /// <param name="columnNames">The columns to compare; null compares every visible column of <paramref name="real"/>.</param>
+    public TableEvaluation EvaluateTable(IDataView real, IDataView synthetic, string[]? columnNames = null) =>
+        EvaluateTable(real, synthetic, new TableEvaluationOptions { ColumnNames = columnNames });
+
+    /// <summary>The comparison of <see cref="EvaluateTable(IDataView, IDataView, string[])"/> with every setting in <paramref name="options"/>.</summary>
+    public TableEvaluation EvaluateTable(IDataView real, IDataView synthetic, TableEvaluationOptions options) =>
+        TableEvaluator.Evaluate(real, synthetic, options);
+
+    /// <summary>
     /// Compares <paramref name="generated"/> rows with <paramref name="real"/> ones on a vector column: Fréchet distance,
     /// kernel distance (KID), k-NN precision and recall, and with a classifier the per-class accuracy on generated rows.
     /// Works on the output of any generator here (<c>Gan</c>, <c>Diffusion</c>, a VAE's samples) or any data view.

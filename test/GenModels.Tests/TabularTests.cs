@@ -294,6 +294,71 @@ public class TabularSynthesizerTests(TabularSynthesizerFixture fixture, ITestOut
     }
 }
 
+public class TableEvaluationTests(TabularSynthesizerFixture fixture, ITestOutputHelper output) : IClassFixture<TabularSynthesizerFixture>
+{
+    [Fact]
+    public void IdenticalTablesScoreOneAndAreExactCopies()
+    {
+        var evaluation = fixture.Ml.Generative().EvaluateTable(fixture.Train, fixture.Train);
+        Assert.All(evaluation.Columns, c => Assert.Equal(1, c.Score, 1e-12));
+        Assert.All(evaluation.Pairs, p => Assert.Equal(1, p.Score, 1e-12));
+        Assert.Equal(21, evaluation.Pairs.Count);                                     // 7 columns
+        Assert.Equal(1, evaluation.Distance!.SyntheticExactCopies);
+        Assert.Equal(0, evaluation.Distance.SyntheticMedian);
+        Assert.Equal(0.2, evaluation.Columns.Single(c => c.Column == "Income").RealMissingShare, 0.05);
+    }
+
+    private sealed class NumberRow { public float X { get; set; } }
+
+    [Fact]
+    public void KsComplementOfHalfOverlappingSamplesIsOneHalf()
+    {
+        var ml = new MLContext(seed: 1);
+        var real = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new NumberRow { X = i }));
+        var shifted = ml.Data.LoadFromEnumerable(Enumerable.Range(50, 100).Select(i => new NumberRow { X = i }));
+        var score = ml.Generative().EvaluateTable(real, shifted).Columns.Single();
+        Assert.Equal("KSComplement", score.Metric);
+        Assert.Equal(0.5, score.Score, 1e-12);
+    }
+
+    [Fact]
+    public void SynthesizerKeepsRelationsBetterThanIndependentColumns()
+    {
+        var ml = fixture.Ml;
+        var rows = Tables.Grouped(600, seed: 5);
+        var rnd = new Random(8);
+        T[] Shuffled<T>(Func<Tables.Row, T> pick) => rows.Select(pick).OrderBy(_ => rnd.Next()).ToArray();
+        var (g, v, inc, c, sm, f, sz) = (Shuffled(r => r.Group), Shuffled(r => r.Value), Shuffled(r => r.Income), Shuffled(r => r.Count),
+            Shuffled(r => r.Small), Shuffled(r => r.Flag), Shuffled(r => r.Size));
+        var independent = Tables.Load(ml, Enumerable.Range(0, rows.Length).Select(i => new Tables.Row
+        {
+            Group = g[i], Value = v[i], Income = inc[i], Count = c[i], Small = sm[i], Flag = f[i], Size = sz[i],
+        }).ToArray());
+        var holdout = Tables.Load(ml, Tables.Grouped(300, seed: 9));
+        var options = new TableEvaluationOptions { Holdout = holdout };
+        var synthetic = ml.Generative().EvaluateTable(fixture.Train, fixture.Model.Generate(600, seed: 1), options);
+        var baseline = ml.Generative().EvaluateTable(fixture.Train, independent, options);
+        output.WriteLine("synthesizer: " + synthetic);
+        output.WriteLine("independent columns: " + baseline);
+        Assert.True(synthetic.ColumnShapes > 0.85, $"column shapes {synthetic.ColumnShapes:F3}");
+        // Only Group, Value and Flag depend on each other; over the other 18 (independent) pairs, shuffled columns are as good as it gets.
+        string[] related = ["Group", "Value", "Flag"];
+        double Related(TableEvaluation e) => e.Pairs.Where(p => related.Contains(p.First) && related.Contains(p.Second)).Average(p => p.Score);
+        output.WriteLine($"related pairs: synthesizer {Related(synthetic):F3}, independent columns {Related(baseline):F3}");
+        Assert.True(Related(synthetic) > Related(baseline) + 0.2, $"related pairs {Related(synthetic):F3} against {Related(baseline):F3} for independent columns");
+        Assert.True(synthetic.Distance!.SyntheticExactCopies < 0.05, "the synthesizer copies training rows");
+    }
+
+    [Fact]
+    public void MissingColumnInTheSyntheticTableIsNamed()
+    {
+        var ml = fixture.Ml;
+        var fewer = ml.Transforms.DropColumns("Value").Fit(fixture.Train).Transform(fixture.Train);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().EvaluateTable(fixture.Train, fewer));
+        Assert.Contains("'Value'", e.Message);
+    }
+}
+
 internal static class TableViews
 {
     /// <summary>The view with its key column Size turned back into text, so it reads into <see cref="Tables.Row"/>.</summary>
