@@ -265,6 +265,51 @@ public class TabularSynthesizerTests(TabularSynthesizerFixture fixture, ITestOut
     }
 
     [Fact]
+    public void SavedModelGeneratesTheSameRowsInAnotherProcess()
+    {
+        var folder = Directory.CreateTempSubdirectory("genmodels-tabular-").FullName;
+        try
+        {
+            var modelPath = Path.Combine(folder, "synthesizer.zip");
+            fixture.Ml.Model.Save(fixture.Model, fixture.Train.Schema, modelPath);
+            // As a transform the synthesizer gives as many rows as its input (seed 0): the probe's input only sets the count.
+            var csv = Path.Combine(folder, "input.csv");
+            File.WriteAllLines(csv, Enumerable.Range(0, 50).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var input = fixture.Ml.Data.LoadFromTextFile(csv, [new TextLoader.Column("Features", DataKind.Single, 0, 0)], separatorChar: ',');
+            var resultPath = Path.Combine(folder, "Value.txt");
+            var stdout = LoadProbe.Run(modelPath, csv, 1, "Value", resultPath);
+            Assert.Contains("GenModels assembly loaded by ML.NET: True", stdout);
+            Assert.Equal(PersistenceTests.Bits(fixture.Model.Transform(input), "Value"), File.ReadAllLines(resultPath));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TrainingReportsProgressAndStopsWhenCancelled()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(100, seed: 6));
+        var reports = new List<GenModels.Torch.Training.TrainingProgress>();
+        using var cancel = new CancellationTokenSource();
+        var options = new TabularSynthesizerEstimator.Options
+        {
+            Epochs = 50, Seed = 1, NumberOfThreads = 1, CancellationToken = cancel.Token,
+            Progress = new SynchronousProgress(p => { reports.Add(p); if (p.Epoch == 3 && p.IsEpochEnd) cancel.Cancel(); }),
+        };
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.Generative().TabularSynthesizer(options).Fit(data));
+        Assert.Equal(3, reports.Where(r => r.IsEpochEnd).Max(r => r.Epoch));
+        Assert.Contains("reconstruction_loss", reports[0].Losses.Keys);
+    }
+
+    private sealed class SynchronousProgress(Action<GenModels.Torch.Training.TrainingProgress> report) : IProgress<GenModels.Torch.Training.TrainingProgress>
+    {
+        public void Report(GenModels.Torch.Training.TrainingProgress value) => report(value);
+    }
+
+    [Fact]
     public void UnknownConditionValueIsNamed()
     {
         var e = Assert.Throws<ArgumentException>(() => fixture.Model.Generate(5, conditionValue: "C"));

@@ -56,7 +56,11 @@ public sealed record ColumnPairScore(string First, string Second, string Metric,
 /// <param name="SyntheticMedian">Median distance from a synthetic row to its closest real row.</param>
 /// <param name="SyntheticExactCopies">Share of synthetic rows equal to a real row (distance below 1e-6).</param>
 /// <param name="HoldoutMedian">Median distance from a held-out real row to its closest training row, or null without a holdout.</param>
-public sealed record ClosestRecordDistance(double SyntheticMedian, double SyntheticExactCopies, double? HoldoutMedian);
+/// <param name="HoldoutExactCopies">
+/// Share of held-out real rows equal to a training row, or null without a holdout: on tables of few categorical columns,
+/// new real rows repeat old ones too, and this is the share a synthesizer that does not copy can be expected to reach.
+/// </param>
+public sealed record ClosestRecordDistance(double SyntheticMedian, double SyntheticExactCopies, double? HoldoutMedian, double? HoldoutExactCopies);
 
 /// <summary>
 /// The comparison of a synthetic table with a real one (in the manner of SDMetrics' quality report): per-column shape
@@ -89,7 +93,7 @@ public sealed class TableEvaluation
         $"overall {Overall:F4}, column shapes {ColumnShapes:F4}, pair trends {PairTrends:F4}" + Environment.NewLine
         + string.Join(Environment.NewLine, Columns.Select(c => $"  {c.Column}: {c.Metric} {c.Score:F4} (missing {c.RealMissingShare:P1} real, {c.SyntheticMissingShare:P1} synthetic)"))
         + (Distance is { } d ? Environment.NewLine + $"  closest real record: median {d.SyntheticMedian:F4}, exact copies {d.SyntheticExactCopies:P1}"
-            + (d.HoldoutMedian is { } h ? $", held-out real rows' median {h:F4}" : "") : "");
+            + (d.HoldoutMedian is { } h ? $"; held-out real rows: median {h:F4}, exact copies {d.HoldoutExactCopies:P1}" : "") : "");
 }
 
 /// <summary>Computes a <see cref="TableEvaluation"/>.</summary>
@@ -238,9 +242,8 @@ internal static class TableEvaluator
         var train = Take(encoding.Encode(real), w, options.PrivacyRows);
         var fake = Take(encoding.Encode(synthetic), w, options.PrivacyRows);
         var distances = Closest(fake, train, w);
-        double? holdout = null;
-        if (options.Holdout is { } h) holdout = Median(Closest(Take(encoding.Encode(h), w, options.PrivacyRows), train, w));
-        return new ClosestRecordDistance(Median(distances), distances.Count(d => d < 1e-6) / (double)distances.Length, holdout);
+        double[]? holdout = options.Holdout is { } h ? Closest(Take(encoding.Encode(h), w, options.PrivacyRows), train, w) : null;
+        return new ClosestRecordDistance(Median(distances), Copies(distances), holdout is null ? null : Median(holdout), holdout is null ? null : Copies(holdout));
     }
 
     /// <summary>The first <paramref name="rows"/> rows of encoded values (every row when fewer).</summary>
@@ -265,6 +268,8 @@ internal static class TableEvaluator
         });
         return result;
     }
+
+    private static double Copies(double[] distances) => distances.Count(d => d < 1e-6) / (double)distances.Length;
 
     private static double Median(double[] values)
     {

@@ -102,6 +102,7 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
 
         public void Fill(long start, int count, float[] destination)
         {
+            using var threads = GenModels.Torch.TorchThreads.Use();
             using var scope = NewDisposeScope();
             var classes = condition is { } c ? full(count, c, dtype: ScalarType.Int64) : null;
             var rows = model.Sample(count, classes, noise);
