@@ -105,6 +105,6 @@ public sealed class GenerativeCatalog
 /// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
 public static class GenerativeCatalogExtensions
 {
-    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>.</summary>
+    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>, <c>.TabularSynthesizer(...)</c>, <c>.EvaluateTable(...)</c>.</summary>
     public static GenerativeCatalog Generative(this MLContext mlContext) => new(MLNetInternals.EnvironmentOf(mlContext));
 }

@@ -129,14 +129,5 @@ public static class TabularSynthesisBenchmark
     private static string Unquote(string s) => s.Trim().Trim('"');
     private static string Sanitise(string name) => name.Replace('.', '_');
 
-    private static string FindDataFolder()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "data", "tabular");
-                if (Directory.Exists(candidate)) return candidate;
-            }
-        throw new DirectoryNotFoundException("shared/data/tabular not found above the working directory; pass --data FOLDER.");
-    }
+    private static string FindDataFolder() => SharedData.Find("tabular", "pass --data FOLDER");
 }
