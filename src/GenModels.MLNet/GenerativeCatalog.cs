@@ -1,6 +1,7 @@
 using GenModels.MLNet.Diffusion;
 using GenModels.MLNet.Gan;
 using GenModels.MLNet.Persistence;
+using GenModels.MLNet.Tabular;
 using GenModels.MLNet.Translation;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -57,6 +58,35 @@ public sealed class GenerativeCatalog
     public ImageTranslationEstimator ImageTranslation(ImageTranslationEstimator.Options options) => new(env, options);
 
     /// <summary>
+    /// A tabular synthesizer (TVAE): learns a table's columns — numbers, Booleans, text and keys, with missing values — and
+    /// generates synthetic rows of the same schema with <see cref="TabularSynthesizerTransformer.Generate"/>.
+    /// </summary>
+    /// <param name="columnNames">The columns to learn; null learns every visible column.</param>
+    /// <param name="conditionColumnName">An optional Boolean, text or key column to condition on, so rows of one of its values can be asked for.</param>
+    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 3,000 optimiser steps).</param>
+    public TabularSynthesizerEstimator TabularSynthesizer(string[]? columnNames = null, string? conditionColumnName = null, int? epochs = null) =>
+        TabularSynthesizer(new TabularSynthesizerEstimator.Options { ColumnNames = columnNames, ConditionColumnName = conditionColumnName, Epochs = epochs });
+
+    /// <summary>A tabular synthesizer with every setting in <paramref name="options"/>.</summary>
+    public TabularSynthesizerEstimator TabularSynthesizer(TabularSynthesizerEstimator.Options options) => new(env, options);
+
+    /// <summary>
+    /// Compares a <paramref name="synthetic"/> table with the <paramref name="real"/> one column by column (KS complement
+    /// for numbers, TV complement for categories), pair by pair (correlation and contingency similarity), and by the
+    /// distance from each synthetic row to its closest real row. Works on any two tables with the same columns, such as a
+    /// <see cref="TabularSynthesizerTransformer.Generate"/> output and its training data.
+    /// </summary>
+    /// <param name="real">The real rows.</param>
+    /// <param name="synthetic">The synthetic rows, with the real table's columns and types.</param>
+    /// <param name="columnNames">The columns to compare; null compares every visible column of <paramref name="real"/>.</param>
+    public TableEvaluation EvaluateTable(IDataView real, IDataView synthetic, string[]? columnNames = null) =>
+        EvaluateTable(real, synthetic, new TableEvaluationOptions { ColumnNames = columnNames });
+
+    /// <summary>The comparison of <see cref="EvaluateTable(IDataView, IDataView, string[])"/> with every setting in <paramref name="options"/>.</summary>
+    public TableEvaluation EvaluateTable(IDataView real, IDataView synthetic, TableEvaluationOptions options) =>
+        TableEvaluator.Evaluate(real, synthetic, options);
+
+    /// <summary>
     /// Compares <paramref name="generated"/> rows with <paramref name="real"/> ones on a vector column: Fréchet distance,
     /// kernel distance (KID), k-NN precision and recall, and with a classifier the per-class accuracy on generated rows.
     /// Works on the output of any generator here (<c>Gan</c>, <c>Diffusion</c>, a VAE's samples) or any data view.
@@ -75,6 +105,6 @@ public sealed class GenerativeCatalog
 /// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
 public static class GenerativeCatalogExtensions
 {
-    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>.</summary>
+    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>, <c>.TabularSynthesizer(...)</c>, <c>.EvaluateTable(...)</c>.</summary>
     public static GenerativeCatalog Generative(this MLContext mlContext) => new(MLNetInternals.EnvironmentOf(mlContext));
 }

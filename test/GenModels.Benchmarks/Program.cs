@@ -11,6 +11,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- single-row [--rows 5000] [--threads N]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- conv-vae [--train 10000] [--epochs 5] [--classes 0,6,8] [--ad-epochs 3] [--speed-rows 5000]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-synthesis [--data DIR] [--sets BostonHousing,Soybean] [--epochs N] [--seed 1] [--threads 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare] [--score ReconstructionError]
 using GenModels.Benchmarks;
 
@@ -25,13 +26,14 @@ switch (suite)
     case "diffusion-fashion": await DiffusionFashionBenchmark.Run(rest); break;
     case "diffusion-modes": await DiffusionModesBenchmark.Run(rest); break;
     case "tabular-anomaly": TabularAnomalyBenchmark.Run(rest); break;
+    case "tabular-synthesis": TabularSynthesisBenchmark.Run(rest); break;
     case "translation": await TranslationBenchmark.Run(rest); break;
     case "threads": await ThreadsBenchmark.Run(rest); break;
     case "onnx": await OnnxBenchmark.Run(rest); break;
     case "conv-vae": await ConvVaeBenchmark.Run(rest); break;
     case "single-row": await SingleRowBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, diffusion-fashion, translation, tabular-anomaly, threads, onnx, conv-vae or single-row.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, diffusion-fashion, translation, tabular-anomaly, tabular-synthesis, threads, onnx, conv-vae or single-row.");
         return 2;
 }
 return 0;

@@ -316,14 +316,5 @@ public static class TabularAnomalyBenchmark
         File.WriteAllLines(path, x.Select((f, i) => string.Join(",", f.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + (outlier[i] ? ",1" : ",0")));
 
     /// <summary>shared/data/tabular-anomaly, looked for above the working directory and above the program.</summary>
-    private static string FindDataFolder()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "data", "tabular-anomaly");
-                if (Directory.Exists(candidate)) return candidate;
-            }
-        throw new DirectoryNotFoundException("shared/data/tabular-anomaly not found above the working directory; pass --data FOLDER or set TABULAR_ANOMALY_DIR.");
-    }
+    private static string FindDataFolder() => SharedData.Find("tabular-anomaly", "pass --data FOLDER or set TABULAR_ANOMALY_DIR");
 }

@@ -27,17 +27,19 @@ internal sealed class ClassLabels
     public DataViewType Type => IsKey ? new KeyDataViewType(typeof(uint), ClassNames.Count) : TextDataViewType.Instance;
 
     /// <summary>Key columns carry their class names as key values, as MapValueToKey makes them.</summary>
-    public DataViewSchema.Annotations? Annotations()
+    public DataViewSchema.Annotations? Annotations() => IsKey ? KeyValueAnnotations(ClassNames) : null;
+
+    /// <summary>Annotations holding <paramref name="names"/> as a key column's text key values.</summary>
+    public static DataViewSchema.Annotations KeyValueAnnotations(IReadOnlyList<string> names)
     {
-        if (!IsKey) return null;
         var builder = new DataViewSchema.Annotations.Builder();
         ValueGetter<VBuffer<ReadOnlyMemory<char>>> getter = (ref VBuffer<ReadOnlyMemory<char>> dst) =>
         {
-            var editor = VBufferEditor.Create(ref dst, ClassNames.Count);
-            for (int i = 0; i < ClassNames.Count; i++) editor.Values[i] = ClassNames[i].AsMemory();
+            var editor = VBufferEditor.Create(ref dst, names.Count);
+            for (int i = 0; i < names.Count; i++) editor.Values[i] = names[i].AsMemory();
             dst = editor.Commit();
         };
-        builder.AddKeyValues(ClassNames.Count, TextDataViewType.Instance, getter);
+        builder.AddKeyValues(names.Count, TextDataViewType.Instance, getter);
         return builder.ToAnnotations();
     }
 

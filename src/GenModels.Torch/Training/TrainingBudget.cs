@@ -45,6 +45,11 @@ public sealed record TrainingBudget(int Epochs, int BatchSize, int TargetSteps, 
     /// benchmark); 1,800 steps on a three-mode mixture gave 34–81 % depending on the schedule.
     /// </summary>
     public const int DiffusionTargetSteps = 10_000;
+    /// <summary>
+    /// Optimiser steps a tabular synthesizer (TVAE) aims at: about what TVAE's published default (300 epochs at batch 500)
+    /// gives a table of 5,000 rows.
+    /// </summary>
+    public const int TabularTargetSteps = 3_000;
     /// <summary>Smallest automatic batch size.</summary>
     public const int MinBatchSize = 16;
     /// <summary>Largest automatic batch size.</summary>

@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+
+namespace GenModels.Torch.Tabular;
+
+/// <summary>
+/// A run of encoded values that belong to one table column: a continuous value (length 1, Gaussian likelihood) or a
+/// one-hot block of categories (softmax likelihood).
+/// </summary>
+/// <param name="Start">Index of the block's first value in an encoded row.</param>
+/// <param name="Length">Number of values (1 for a continuous value).</param>
+/// <param name="IsCategorical">True for a one-hot block.</param>
+public sealed record TabularBlock(int Start, int Length, bool IsCategorical);
+
+/// <summary>Network settings of a <see cref="TabularVae"/>.</summary>
+public sealed class TabularVaeOptions
+{
+    /// <summary>Length of an encoded row.</summary>
+    public int DataDimension { get; set; }
+    /// <summary>The blocks of an encoded row, in order, covering it exactly.</summary>
+    public TabularBlock[] Blocks { get; set; } = [];
+    /// <summary>
+    /// Index into <see cref="Blocks"/> of a categorical block the model is conditioned on (a conditional VAE: the decoder
+    /// also sees that block's one-hot), or null for an unconditional model.
+    /// </summary>
+    public int? ConditionBlock { get; set; }
+    /// <summary>Share of each category of the condition block in the training rows: what an unconditional draw uses.</summary>
+    public double[] ConditionFrequencies { get; set; } = [];
+    /// <summary>Hidden widths of the encoder; the decoder mirrors them (TVAE: 128, 128).</summary>
+    public int[] HiddenSizes { get; set; } = [128, 128];
+    /// <summary>Length of the code.</summary>
+    public int LatentDimension { get; set; } = 32;
+    /// <summary>Weight of the reconstruction terms against the KL term (TVAE's <c>loss_factor</c>: 2).</summary>
+    public double LossFactor { get; set; } = 2;
+
+    /// <summary>The condition block, or null.</summary>
+    [JsonIgnore]
+    public TabularBlock? Condition => ConditionBlock is { } i ? Blocks[i] : null;
+
+    /// <summary>Width of the condition the decoder receives (0 when unconditional).</summary>
+    [JsonIgnore]
+    public int ConditionDimension => Condition?.Length ?? 0;
+
+    /// <summary>Throws naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (DataDimension < 1) throw new ArgumentOutOfRangeException(nameof(DataDimension), DataDimension, "An encoded row needs at least one value.");
+        if (Blocks is null || Blocks.Length == 0) throw new ArgumentException("At least one block is needed.", nameof(Blocks));
+        int next = 0;
+        foreach (var b in Blocks)
+        {
+            if (b.Start != next || b.Length < 1 || (!b.IsCategorical && b.Length != 1))
+                throw new ArgumentException($"Block {b} does not continue the encoded row at {next} (continuous blocks have length 1).", nameof(Blocks));
+            next += b.Length;
+        }
+        if (next != DataDimension) throw new ArgumentException($"The blocks cover {next} values, not {DataDimension}.", nameof(Blocks));
+        if (ConditionBlock is { } c)
+        {
+            if (c < 0 || c >= Blocks.Length || !Blocks[c].IsCategorical)
+                throw new ArgumentOutOfRangeException(nameof(ConditionBlock), c, "The condition must be a categorical block.");
+            if (ConditionFrequencies is null || ConditionFrequencies.Length != Blocks[c].Length || ConditionFrequencies.Any(f => !(f >= 0)) || !(ConditionFrequencies.Sum() > 0))
+                throw new ArgumentException("The condition frequencies must be one non-negative share per category, not all zero.", nameof(ConditionFrequencies));
+        }
+        if (HiddenSizes is null || HiddenSizes.Any(h => h < 1)) throw new ArgumentException("Hidden sizes must be positive.", nameof(HiddenSizes));
+        if (LatentDimension < 1) throw new ArgumentOutOfRangeException(nameof(LatentDimension), LatentDimension, "The code needs at least one dimension.");
+        if (!(LossFactor > 0) || double.IsInfinity(LossFactor)) throw new ArgumentOutOfRangeException(nameof(LossFactor), LossFactor, "Must be a positive number.");
+    }
+}

@@ -1,0 +1,412 @@
+using GenModels.MLNet;
+using GenModels.MLNet.Tabular;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace GenModels.Tests;
+
+/// <summary>Tables with every supported column type, made by the tests: a strong dependency, missing values and a key column.</summary>
+public static class Tables
+{
+    public sealed class Row
+    {
+        public string Group { get; set; } = "";
+        public float Value { get; set; }
+        public double Income { get; set; }
+        public int Count { get; set; }
+        public short Small { get; set; }
+        public bool Flag { get; set; }
+        public string Size { get; set; } = "";
+    }
+
+    /// <summary>
+    /// Group A has Value near 0 and mostly Flag false, group B Value near 10 and mostly Flag true; Income is missing (NaN) in
+    /// a fifth of the rows; Count is an integer in 1–5; Size (text, some empty) becomes a key column in <see cref="Load"/>.
+    /// </summary>
+    public static Row[] Grouped(int count, int seed)
+    {
+        var rnd = new Random(seed);
+        var sizes = new[] { "S", "M", "L", "" };
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            bool b = rnd.NextDouble() < 0.5;
+            return new Row
+            {
+                Group = b ? "B" : "A",
+                Value = (float)((b ? 10 : 0) + 0.5 * Synthetic.Gaussian(rnd)),
+                Income = rnd.NextDouble() < 0.2 ? double.NaN : 1000 + 100 * Synthetic.Gaussian(rnd),
+                Count = rnd.Next(1, 6),
+                Small = (short)rnd.Next(-3, 4),
+                Flag = rnd.NextDouble() < (b ? 0.9 : 0.1),
+                Size = sizes[rnd.Next(sizes.Length)],
+            };
+        }).ToArray();
+    }
+
+    /// <summary>The rows as a data view, Size turned into a key column with key values.</summary>
+    public static IDataView Load(MLContext ml, Row[] rows) =>
+        ml.Transforms.Conversion.MapValueToKey("Size").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+
+    /// <summary>Each row of <paramref name="data"/> as text, column by column, for exact comparisons.</summary>
+    public static string[] Text(IDataView data)
+    {
+        var result = new List<string>();
+        using var cursor = data.GetRowCursor(data.Schema);
+        var getters = data.Schema.Where(c => !c.IsHidden).Select(c => Getter(cursor, c)).ToArray();
+        while (cursor.MoveNext()) result.Add(string.Join("|", getters.Select(g => g())));
+        return result.ToArray();
+    }
+
+    private static Func<string> Getter(DataViewRow row, DataViewSchema.Column column)
+    {
+        Func<string> Make<T>() { var g = row.GetGetter<T>(column); T v = default!; return () => { g(ref v); return Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!; }; }
+        return column.Type.RawType switch
+        {
+            var t when t == typeof(float) => Make<float>(),
+            var t when t == typeof(double) => Make<double>(),
+            var t when t == typeof(int) => Make<int>(),
+            var t when t == typeof(short) => Make<short>(),
+            var t when t == typeof(bool) => Make<bool>(),
+            var t when t == typeof(uint) => Make<uint>(),
+            var t when t == typeof(ReadOnlyMemory<char>) => Make<ReadOnlyMemory<char>>(),
+            _ => throw new NotSupportedException(column.Type.ToString()),
+        };
+    }
+}
+
+public class TableEncodingTests
+{
+    [Fact]
+    public void EveryColumnTypeRoundTripsWithMissingValuesAndKeys()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(300, seed: 2));
+        var encoding = TableEncoding.Fit(data);
+
+        Assert.Equal(["Group", "Value", "Income", "Count", "Small", "Flag", "Size"], encoding.Columns.Select(c => c.Name));
+        Assert.True(encoding["Income"].HasMissing);
+        Assert.Equal(3, encoding["Income"].Width);                        // value, present, missing
+        Assert.False(encoding["Value"].HasMissing);
+        Assert.Equal(["A", "B"], encoding["Group"].Categories);
+        Assert.Equal(["False", "True"], encoding["Flag"].Categories);
+        Assert.Equal(["", "L", "M", "S"], encoding["Size"].Categories.OrderBy(c => c, StringComparer.Ordinal));
+        Assert.True(encoding["Count"].IsInteger);
+
+        var decoded = encoding.Decode(encoding.Encode(data));
+        Assert.Equal(data.Schema.Where(c => !c.IsHidden).Select(c => (c.Name, c.Type)), decoded.Schema.Select(c => (c.Name, c.Type)));
+        VBuffer<ReadOnlyMemory<char>> original = default, kept = default;
+        data.Schema["Size"].GetKeyValues(ref original);
+        decoded.Schema["Size"].GetKeyValues(ref kept);
+        Assert.Equal(original.DenseValues().Select(v => v.ToString()), kept.DenseValues().Select(v => v.ToString()));
+
+        // Categories, integers, Booleans and keys come back exactly; numbers to float precision; NaN stays NaN.
+        var before = data.GetColumn<double>("Income").ToArray();
+        var after = decoded.GetColumn<double>("Income").ToArray();
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.Equal(double.IsNaN(before[i]), double.IsNaN(after[i]));
+            if (!double.IsNaN(before[i])) Assert.Equal(before[i], after[i], 1e-3);
+        }
+        Assert.Equal(data.GetColumn<float>("Value").ToArray(), decoded.GetColumn<float>("Value").ToArray(), new ToleranceComparer(1e-4f));
+        foreach (var name in new[] { "Group" })
+            Assert.Equal(data.GetColumn<ReadOnlyMemory<char>>(name).Select(v => v.ToString()), decoded.GetColumn<ReadOnlyMemory<char>>(name).Select(v => v.ToString()));
+        Assert.Equal(data.GetColumn<int>("Count"), decoded.GetColumn<int>("Count"));
+        Assert.Equal(data.GetColumn<short>("Small"), decoded.GetColumn<short>("Small"));
+        Assert.Equal(data.GetColumn<bool>("Flag"), decoded.GetColumn<bool>("Flag"));
+        Assert.Equal(data.GetColumn<uint>("Size"), decoded.GetColumn<uint>("Size"));
+    }
+
+    [Fact]
+    public void DecodingPicksTheLargestEntryClampsAndRounds()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(200, seed: 3));
+        var encoding = TableEncoding.Fit(data, ["Count", "Group", "Income"]);
+        var row = new float[encoding.Width];
+        var count = encoding["Count"];
+        row[count.Start] = 100;                                               // far above the training range
+        row[encoding["Group"].Start + 1] = 0.6f;                              // B wins over A
+        row[encoding["Group"].Start] = 0.4f;
+        row[encoding["Income"].Start + 2] = 0.9f;                             // missing wins over present
+        var decoded = encoding.Decode(row);
+        Assert.Equal(5, decoded.GetColumn<int>("Count").Single());
+        Assert.Equal("B", decoded.GetColumn<ReadOnlyMemory<char>>("Group").Single().ToString());
+        Assert.True(double.IsNaN(decoded.GetColumn<double>("Income").Single()));
+    }
+
+    private sealed class VectorRow
+    {
+        [VectorType(3)] public float[] Features { get; set; } = [];
+        public float Value { get; set; }
+    }
+
+    [Fact]
+    public void UnsupportedColumnTypeIsNamed()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new VectorRow { Features = [1, 2, 3], Value = 1 } });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => TableEncoding.Fit(data));
+        Assert.Contains("'Features'", e.Message);
+        Assert.Contains("DropColumns", e.Message);
+        var estimator = ml.Generative().TabularSynthesizer();
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(BadInputTests.Shape(data.Schema)));
+        Assert.Contains("'Features'", e.Message);
+        Assert.Equal(["Value"], TableEncoding.Fit(data, ["Value"]).Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void TooManyCategoriesIsNamed()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Tables.Grouped(50, seed: 4);
+        for (int i = 0; i < rows.Length; i++) rows[i].Group = "id" + i;
+        var e = Assert.Throws<InvalidOperationException>(() => TableEncoding.Fit(ml.Data.LoadFromEnumerable(rows), maxCategories: 20));
+        Assert.Contains("'Group'", e.Message);
+        Assert.Contains("20", e.Message);
+    }
+
+    [Fact]
+    public void EmptyTableIsNamed()
+    {
+        var ml = new MLContext(seed: 1);
+        var e = Assert.Throws<ArgumentException>(() => TableEncoding.Fit(ml.Data.LoadFromEnumerable(Array.Empty<Tables.Row>())));
+        Assert.Contains("no training rows", e.Message);
+    }
+
+    private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(x));
+        public int GetHashCode(float obj) => 0;
+    }
+}
+
+/// <summary>One conditional synthesizer trained on the grouped table, shared by the tests that only read it.</summary>
+public sealed class TabularSynthesizerFixture : IDisposable
+{
+    public TabularSynthesizerFixture()
+    {
+        Ml = new MLContext(seed: 1);
+        Train = Tables.Load(Ml, Tables.Grouped(600, seed: 5));
+        Model = Ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options
+        {
+            ConditionColumnName = "Group", Epochs = 100, BatchSize = 64, Seed = 7, NumberOfThreads = 1,
+        }).Fit(Train);
+    }
+
+    public MLContext Ml { get; }
+    public IDataView Train { get; }
+    public TabularSynthesizerTransformer Model { get; }
+    public void Dispose() => Model.Dispose();
+}
+
+public class TabularSynthesizerTests(TabularSynthesizerFixture fixture, ITestOutputHelper output) : IClassFixture<TabularSynthesizerFixture>
+{
+    [Fact]
+    public void GeneratedTableHasTheTrainingSchema()
+    {
+        var generated = fixture.Model.Generate(10, seed: 1);
+        Assert.Equal(10, generated.GetRowCount());
+        Assert.Equal(fixture.Train.Schema.Where(c => !c.IsHidden).Select(c => (c.Name, c.Type)), generated.Schema.Select(c => (c.Name, c.Type)));
+        Assert.True(generated.Schema["Size"].HasKeyValues());
+        Assert.Equal(10, Tables.Text(generated).Length);
+        Assert.Equal(fixture.Model.GetOutputSchema(fixture.Train.Schema).Select(c => c.Name), generated.Schema.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void SynthesizerReproducesTheDependencyBetweenCategoryAndValue()
+    {
+        var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(1000, seed: 2).DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
+        var a = rows.Where(r => r.Group == "A").ToArray();
+        var b = rows.Where(r => r.Group == "B").ToArray();
+        double meanA = a.Average(r => r.Value), meanB = b.Average(r => r.Value);
+        double missing = rows.Count(r => double.IsNaN(r.Income)) / (double)rows.Length;
+        double flagB = b.Count(r => r.Flag) / (double)b.Length, flagA = a.Count(r => r.Flag) / (double)a.Length;
+        output.WriteLine($"A: {a.Length} rows, mean {meanA:F2}, flag {flagA:P0}; B: {b.Length} rows, mean {meanB:F2}, flag {flagB:P0}; Income missing {missing:P1}");
+        Assert.InRange(a.Length / (double)rows.Length, 0.35, 0.65);
+        Assert.InRange(meanA, -1.5, 1.5);
+        Assert.InRange(meanB, 8.5, 11.5);
+        Assert.True(flagB > 0.7 && flagA < 0.3, $"Flag does not follow Group: {flagA:P0} in A, {flagB:P0} in B");
+        Assert.InRange(missing, 0.1, 0.3);
+        Assert.All(rows, r => Assert.InRange(r.Count, 1, 5));
+    }
+
+    [Fact]
+    public void ConditionalGenerationGivesTheRequestedCategory()
+    {
+        var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(300, seed: 3, conditionValue: "B").DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
+        Assert.All(rows, r => Assert.Equal("B", r.Group));
+        double mean = rows.Average(r => r.Value);
+        output.WriteLine($"Value mean given B: {mean:F2}");
+        Assert.InRange(mean, 8.5, 11.5);
+        Assert.Equal(["A", "B"], fixture.Model.ConditionValues);
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameRowsAndAnotherSeedOthers()
+    {
+        var first = Tables.Text(fixture.Model.Generate(300, seed: 4));
+        Assert.Equal(first, Tables.Text(fixture.Model.Generate(300, seed: 4)));
+        Assert.NotEqual(first, Tables.Text(fixture.Model.Generate(300, seed: 5)));
+    }
+
+    [Fact]
+    public void SavedModelLoadsAndGeneratesIdenticalRows()
+    {
+        using var stream = new MemoryStream();
+        fixture.Ml.Model.Save(fixture.Model, fixture.Train.Schema, stream);
+        stream.Position = 0;
+        var loaded = new MLContext(seed: 9).Model.Load(stream, out _);
+        var synthesizer = Assert.IsType<TabularSynthesizerTransformer>(loaded);
+        Assert.Equal(Tables.Text(fixture.Model.Generate(200, seed: 6, conditionValue: "A")), Tables.Text(synthesizer.Generate(200, seed: 6, conditionValue: "A")));
+        Assert.Equal(Tables.Text(fixture.Model.Generate(200, seed: 6)), Tables.Text(synthesizer.Generate(200, seed: 6)));
+        Assert.Equal(fixture.Model.Generate(1).Schema.Select(c => (c.Name, c.Type)), synthesizer.Generate(1).Schema.Select(c => (c.Name, c.Type)));
+    }
+
+    [Fact]
+    public void SavedModelGeneratesTheSameRowsInAnotherProcess()
+    {
+        var folder = Directory.CreateTempSubdirectory("genmodels-tabular-").FullName;
+        try
+        {
+            var modelPath = Path.Combine(folder, "synthesizer.zip");
+            fixture.Ml.Model.Save(fixture.Model, fixture.Train.Schema, modelPath);
+            // As a transform the synthesizer gives as many rows as its input (seed 0): the probe's input only sets the count.
+            var csv = Path.Combine(folder, "input.csv");
+            File.WriteAllLines(csv, Enumerable.Range(0, 50).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var input = fixture.Ml.Data.LoadFromTextFile(csv, [new TextLoader.Column("Features", DataKind.Single, 0, 0)], separatorChar: ',');
+            var resultPath = Path.Combine(folder, "Value.txt");
+            var stdout = LoadProbe.Run(modelPath, csv, 1, "Value", resultPath);
+            Assert.Contains("GenModels assembly loaded by ML.NET: True", stdout);
+            Assert.Equal(PersistenceTests.Bits(fixture.Model.Transform(input), "Value"), File.ReadAllLines(resultPath));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TrainingReportsProgressAndStopsWhenCancelled()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(100, seed: 6));
+        var reports = new List<GenModels.Torch.Training.TrainingProgress>();
+        using var cancel = new CancellationTokenSource();
+        var options = new TabularSynthesizerEstimator.Options
+        {
+            Epochs = 50, Seed = 1, NumberOfThreads = 1, CancellationToken = cancel.Token,
+            Progress = new SynchronousProgress(p => { reports.Add(p); if (p.Epoch == 3 && p.IsEpochEnd) cancel.Cancel(); }),
+        };
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.Generative().TabularSynthesizer(options).Fit(data));
+        Assert.Equal(3, reports.Where(r => r.IsEpochEnd).Max(r => r.Epoch));
+        Assert.Contains("reconstruction_loss", reports[0].Losses.Keys);
+    }
+
+    private sealed class SynchronousProgress(Action<GenModels.Torch.Training.TrainingProgress> report) : IProgress<GenModels.Torch.Training.TrainingProgress>
+    {
+        public void Report(GenModels.Torch.Training.TrainingProgress value) => report(value);
+    }
+
+    [Fact]
+    public void UnknownConditionValueIsNamed()
+    {
+        var e = Assert.Throws<ArgumentException>(() => fixture.Model.Generate(5, conditionValue: "C"));
+        Assert.Contains("'C'", e.Message);
+        Assert.Contains("'Group'", e.Message);
+    }
+
+    [Fact]
+    public void ValueForAnUnconditionalModelIsRejected()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(60, seed: 6));
+        using var model = ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options { Epochs = 1, Seed = 1 }).Fit(data);
+        Assert.Throws<ArgumentException>(() => model.Generate(5, conditionValue: "A"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Generate(-1));
+    }
+
+    [Fact]
+    public void NumericConditionColumnIsNamed()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(60, seed: 6));
+        var estimator = ml.Generative().TabularSynthesizer(conditionColumnName: "Value");
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(BadInputTests.Shape(data.Schema)));
+        Assert.Contains("'Value'", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(data));
+    }
+}
+
+public class TableEvaluationTests(TabularSynthesizerFixture fixture, ITestOutputHelper output) : IClassFixture<TabularSynthesizerFixture>
+{
+    [Fact]
+    public void IdenticalTablesScoreOneAndAreExactCopies()
+    {
+        var evaluation = fixture.Ml.Generative().EvaluateTable(fixture.Train, fixture.Train);
+        Assert.All(evaluation.Columns, c => Assert.Equal(1, c.Score, 1e-12));
+        Assert.All(evaluation.Pairs, p => Assert.Equal(1, p.Score, 1e-12));
+        Assert.Equal(21, evaluation.Pairs.Count);                                     // 7 columns
+        Assert.Equal(1, evaluation.Distance!.SyntheticExactCopies);
+        Assert.Equal(0, evaluation.Distance.SyntheticMedian);
+        Assert.Equal(0.2, evaluation.Columns.Single(c => c.Column == "Income").RealMissingShare, 0.05);
+    }
+
+    private sealed class NumberRow { public float X { get; set; } }
+
+    [Fact]
+    public void KsComplementOfHalfOverlappingSamplesIsOneHalf()
+    {
+        var ml = new MLContext(seed: 1);
+        var real = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new NumberRow { X = i }));
+        var shifted = ml.Data.LoadFromEnumerable(Enumerable.Range(50, 100).Select(i => new NumberRow { X = i }));
+        var score = ml.Generative().EvaluateTable(real, shifted).Columns.Single();
+        Assert.Equal("KSComplement", score.Metric);
+        Assert.Equal(0.5, score.Score, 1e-12);
+    }
+
+    [Fact]
+    public void SynthesizerKeepsRelationsBetterThanIndependentColumns()
+    {
+        var ml = fixture.Ml;
+        var rows = Tables.Grouped(600, seed: 5);
+        var rnd = new Random(8);
+        T[] Shuffled<T>(Func<Tables.Row, T> pick) => rows.Select(pick).OrderBy(_ => rnd.Next()).ToArray();
+        var (g, v, inc, c, sm, f, sz) = (Shuffled(r => r.Group), Shuffled(r => r.Value), Shuffled(r => r.Income), Shuffled(r => r.Count),
+            Shuffled(r => r.Small), Shuffled(r => r.Flag), Shuffled(r => r.Size));
+        var independent = Tables.Load(ml, Enumerable.Range(0, rows.Length).Select(i => new Tables.Row
+        {
+            Group = g[i], Value = v[i], Income = inc[i], Count = c[i], Small = sm[i], Flag = f[i], Size = sz[i],
+        }).ToArray());
+        var holdout = Tables.Load(ml, Tables.Grouped(300, seed: 9));
+        var options = new TableEvaluationOptions { Holdout = holdout };
+        var synthetic = ml.Generative().EvaluateTable(fixture.Train, fixture.Model.Generate(600, seed: 1), options);
+        var baseline = ml.Generative().EvaluateTable(fixture.Train, independent, options);
+        output.WriteLine("synthesizer: " + synthetic);
+        output.WriteLine("independent columns: " + baseline);
+        Assert.True(synthetic.ColumnShapes > 0.85, $"column shapes {synthetic.ColumnShapes:F3}");
+        // Only Group, Value and Flag depend on each other; over the other 18 (independent) pairs, shuffled columns are as good as it gets.
+        string[] related = ["Group", "Value", "Flag"];
+        double Related(TableEvaluation e) => e.Pairs.Where(p => related.Contains(p.First) && related.Contains(p.Second)).Average(p => p.Score);
+        output.WriteLine($"related pairs: synthesizer {Related(synthetic):F3}, independent columns {Related(baseline):F3}");
+        Assert.True(Related(synthetic) > Related(baseline) + 0.2, $"related pairs {Related(synthetic):F3} against {Related(baseline):F3} for independent columns");
+        Assert.True(synthetic.Distance!.SyntheticExactCopies < 0.05, "the synthesizer copies training rows");
+    }
+
+    [Fact]
+    public void MissingColumnInTheSyntheticTableIsNamed()
+    {
+        var ml = fixture.Ml;
+        var fewer = ml.Transforms.DropColumns("Value").Fit(fixture.Train).Transform(fixture.Train);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().EvaluateTable(fixture.Train, fewer));
+        Assert.Contains("'Value'", e.Message);
+    }
+}
+
+internal static class TableViews
+{
+    /// <summary>The view with its key column Size turned back into text, so it reads into <see cref="Tables.Row"/>.</summary>
+    public static IDataView DropKeys(this IDataView data, MLContext ml) =>
+        ml.Transforms.Conversion.MapKeyToValue("Size").Fit(data).Transform(data);
+}
