@@ -1,6 +1,7 @@
 using GenModels.MLNet.Data;
 using GenModels.MLNet.Persistence;
 using GenModels.Torch.Networks;
+using GenModels.Torch.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -50,6 +51,68 @@ public abstract class ReconstructionTransformerBase : BatchedTransformerBase, IB
     }
 
     private protected abstract void Map(Tensor input, Tensor?[] outputs, Generator noise);
+
+    // Single rows (PredictionEngine) of an MLP network run on a managed copy of its weights, made at the first engine's
+    // first row and shared by all engines after it. Outputs that need libtorch (sampled ones, convolutional networks)
+    // keep the batch-of-one path.
+    private RowReconstructionModel? rowModel;
+    private bool rowModelMade;
+    private readonly object rowModelLock = new();
+
+    RowMap? IBatchMapper.CreateRowMap(bool[] activeOutputs)
+    {
+        for (int i = 0; i < activeOutputs.Length; i++)
+            if (activeOutputs[i] && !MapsRow(Outputs[i].Role)) return null;
+        var network = Network; // throws once the model is released
+        RowReconstructionModel? model;
+        lock (rowModelLock)
+        {
+            if (!rowModelMade) { rowModel = RowReconstructionModel.TryCreate(network); rowModelMade = true; }
+            model = rowModel;
+        }
+        if (model is null) return null;
+        return (input, results) => MapRow(model, input, results);
+    }
+
+    /// <summary>True when <see cref="MapRow"/> can compute a column of <paramref name="role"/>.</summary>
+    private protected virtual bool MapsRow(NetworkOutputRole role) => false;
+
+    /// <summary>The managed one-row form of <see cref="Map"/>: fills each non-null <paramref name="results"/>[i] for output i.</summary>
+    private protected virtual void MapRow(RowReconstructionModel model, ReadOnlySpan<float> input, float[]?[] results) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// One row's code and reconstruction for the encoders' columns (<see cref="NetworkOutputRole.Latent"/>,
+    /// <see cref="NetworkOutputRole.LogVariance"/>, the reconstruction and its error), computed only when a result needs it.
+    /// </summary>
+    private protected void MapEncoderRow(RowReconstructionModel model, ReadOnlySpan<float> input, float[]?[] results)
+    {
+        int k = model.LatentDimension, d = InputDimension;
+        bool needsVariance = false, needsReconstruction = false;
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (results[i] is null) continue;
+            needsVariance |= Outputs[i].Role == NetworkOutputRole.LogVariance;
+            needsReconstruction |= Outputs[i].Role is NetworkOutputRole.Reconstruction or NetworkOutputRole.ReconstructionImage or NetworkOutputRole.ReconstructionError;
+        }
+        Span<float> mean = stackalloc float[k];
+        Span<float> logVariance = needsVariance ? stackalloc float[k] : default;
+        Span<float> reconstruction = !needsReconstruction ? default : d <= 4096 ? stackalloc float[d] : new float[d];
+        model.Encode(input, mean, logVariance);
+        if (needsReconstruction) model.Decode(mean, reconstruction);
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (results[i] is not { } result) continue;
+            switch (Outputs[i].Role)
+            {
+                case NetworkOutputRole.Latent: mean.CopyTo(result); break;
+                case NetworkOutputRole.LogVariance: logVariance.CopyTo(result); break;
+                case NetworkOutputRole.Reconstruction or NetworkOutputRole.ReconstructionImage: reconstruction.CopyTo(result); break;
+                case NetworkOutputRole.ReconstructionError: result[0] = AnomalyScores.MeanSquaredError(input, reconstruction); break;
+                default: throw new InvalidOperationException($"No one-row form for a {Outputs[i].Role} column.");
+            }
+        }
+    }
 
     // ONNX export (mlContext.Model.ConvertToOnnx): every output except the sampled ones has a deterministic ONNX form.
     bool IOnnxExportable.CanExportOnnx =>

@@ -40,6 +40,7 @@ public static class DiffusionFashionBenchmark
         int classifierRows = 10_000, classifierEpochs = 2, ganTrainEpochs = 10, ddpmSamples = 0, speedRows = 1_000, speedSamples = 128;
         int[] steps = [10, 25, 50, 100];
         double guidance = 1;
+        double[] extraGuidance = [];
         for (int i = 0; i < args.Length; i++)
         {
             int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -57,7 +58,10 @@ public static class DiffusionFashionBenchmark
                 case "--gan-train-epochs": ganTrainEpochs = Next(); break;
                 case "--ddpm": ddpmSamples = Next(); break;
                 case "--steps": steps = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
-                case "--guidance": guidance = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--guidance":
+                    var scales = args[++i].Split(',').Select(g => double.Parse(g, CultureInfo.InvariantCulture)).ToArray();
+                    (guidance, extraGuidance) = (scales[0], scales[1..]); // the first is the model's default; the others get their own rows
+                    break;
                 case "--speed-rows": speedRows = Next(); break;
                 case "--speed-samples": speedSamples = Next(); break;
             }
@@ -115,11 +119,17 @@ public static class DiffusionFashionBenchmark
         using var realTrained = FashionClassifier.Train(train.Images[..samples], train.Labels[..samples], ganTrainEpochs, seed: 2);
         double realTrainedAccuracy = realTrained.Accuracy(ganTrainTest, ganTrainTestLabels);
         var rows = new List<(string Name, double Frechet, double Kid, double[] PerClass, double GanTrain, double Seconds)>();
-        foreach (var (name, images, labels, seconds) in new[]
+        var candidates = new List<(string Name, float[][] Images, byte[] Labels, double Seconds)>
         {
-            ($"diffusion (U-Net, DDIM {diffusion.Sampling.Steps ?? 50})", diffusionImages, diffusionLabels, diffusionSeconds),
-            ("conditional GAN (DCGAN)", ganImages, ganLabels, ganSeconds),
-        })
+            ($"diffusion (U-Net, DDIM {diffusion.Sampling.Steps ?? 50}, guidance {guidance})", diffusionImages, diffusionLabels, diffusionSeconds),
+        };
+        foreach (double g in extraGuidance)
+        {
+            var (guidedImages, guidedLabels) = Read(diffusion.Generate(samples, seed: 7, sampling: new SamplingOptions { GuidanceScale = g }));
+            candidates.Add(($"diffusion (U-Net, DDIM {diffusion.Sampling.Steps ?? 50}, guidance {g})", guidedImages, guidedLabels, diffusionSeconds));
+        }
+        candidates.Add(("conditional GAN (DCGAN)", ganImages, ganLabels, ganSeconds));
+        foreach (var (name, images, labels, seconds) in candidates)
         {
             var (frechet, kid) = Distances(judge, images, referenceFeatures);
             using var generatedTrained = FashionClassifier.Train(images, labels, ganTrainEpochs, seed: 2);

@@ -88,6 +88,19 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
         outputs[1]?.copy_(scores.gt(Threshold)); // copy_ converts the Boolean to 0/1
     }
 
+    private float[]? scaleValues; // the feature scales as an array, for the one-row form
+
+    private protected override bool MapsRow(NetworkOutputRole role) => AnomalyScores.HasRowForm(ScoreKind);
+
+    private protected override void MapRow(RowReconstructionModel model, ReadOnlySpan<float> input, float[]?[] results)
+    {
+        var scales = FeatureScales is null ? null : LazyInitializer.EnsureInitialized(ref scaleValues, () => FeatureScales.ToArray());
+        float score = AnomalyScores.ComputeRow(model, input, ScoreKind, scales);
+        if (NonFiniteRowsAreAnomalies && !float.IsFinite(score)) score = float.PositiveInfinity; // as Map's nan_to_num
+        if (results[0] is { } scoreResult) scoreResult[0] = score;
+        if (results[1] is { } label) label[0] = score > Threshold ? 1 : 0;
+    }
+
     // The deterministic scores have an ONNX form; the sampled ones (ELBO, log-likelihood) do not.
     private protected override bool CanExportOnnx => ScoreKind is AnomalyScoreKind.ReconstructionError or AnomalyScoreKind.ScaledReconstructionError;
 

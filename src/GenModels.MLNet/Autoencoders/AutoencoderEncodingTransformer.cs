@@ -54,6 +54,12 @@ public sealed class AutoencoderEncodingTransformer : ReconstructionTransformerBa
         }
     }
 
+    private protected override bool MapsRow(NetworkOutputRole role) => role is NetworkOutputRole.Latent
+        or NetworkOutputRole.Reconstruction or NetworkOutputRole.ReconstructionImage or NetworkOutputRole.ReconstructionError;
+
+    private protected override void MapRow(RowReconstructionModel model, ReadOnlySpan<float> input, float[]?[] results) =>
+        MapEncoderRow(model, input, results);
+
     private static readonly ModelFormat SavedFormat = new("GMAEENC ", LoaderSignature, typeof(AutoencoderEncodingTransformer));
 
     private protected override ModelFormat Format => SavedFormat;

@@ -85,7 +85,15 @@ internal interface IBatchMapper
     void Map(Tensor input, Tensor?[] outputs, Generator noise);
     /// <summary>Seed of the noise generator that each cursor (and each prediction row) starts from.</summary>
     int NoiseSeed { get; }
+    /// <summary>
+    /// The managed one-row form of <see cref="Map"/> for the outputs marked in <paramref name="activeOutputs"/>, used by
+    /// <c>PredictionEngine</c>s; null when the network or one of those outputs needs libtorch.
+    /// </summary>
+    RowMap? CreateRowMap(bool[] activeOutputs) => null;
 }
+
+/// <summary>Computes one row's active outputs into <paramref name="results"/>[i] (each output's width in floats) from its input values.</summary>
+internal delegate void RowMap(ReadOnlySpan<float> input, float[]?[] results);
 
 /// <summary>Schema and input checks shared by every transformer built on <see cref="IBatchMapper"/>.</summary>
 internal static class BatchedMapping

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace GenModels.MLNet.Data;
 
 /// <summary>
-/// Row-at-a-time face of an <see cref="IBatchMapper"/> for <c>PredictionEngine</c>: each input row is a batch of one,
-/// computed once per row position and only when a network column is read.
+/// Row-at-a-time face of an <see cref="IBatchMapper"/> for <c>PredictionEngine</c>: each input row is computed once per
+/// row position and only when a network column is read, by the mapper's managed one-row form where it has one
+/// (<see cref="IBatchMapper.CreateRowMap"/>), else as a libtorch batch of one.
 /// </summary>
 internal sealed class BatchedRowMapper : IRowToRowMapper
 {
@@ -40,7 +41,10 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
         private readonly DataViewRow input;
         private readonly HashSet<int> active;
         private readonly IRowInputReader? inputReader;
-        private readonly BatchBuffers? buffers;
+        private readonly BatchBuffers? buffers;       // the libtorch path: a batch of one
+        private readonly RowMap? rowMap;              // the managed path, where the mapper has one
+        private readonly float[]? rowInput;
+        private readonly float[]?[] results = [];
         private readonly Generator noise;
         private long computedAt = -1;
         private int computedBy, threadsInside, collisions;
@@ -56,7 +60,17 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             if (activeOutputs.Any(a => a))
             {
                 inputReader = mapper.CreateInputReader(input);
-                buffers = new BatchBuffers(mapper, activeOutputs, 1, 1);
+                rowMap = mapper.CreateRowMap(activeOutputs);
+                if (rowMap is not null)
+                {
+                    rowInput = new float[mapper.InputWidth];
+                    results = activeOutputs.Select((a, i) => a ? new float[mapper.Outputs[i].Width] : null).ToArray();
+                }
+                else
+                {
+                    buffers = new BatchBuffers(mapper, activeOutputs, 1, 1);
+                    results = buffers.Results;
+                }
             }
             noise = new Generator((ulong)mapper.NoiseSeed);
         }
@@ -72,7 +86,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             int inputCount = parent.InputSchema.Count;
             if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
             int o = column.Index - inputCount;
-            if (buffers?.Results[o] is not { } result) throw new InvalidOperationException($"Column '{column.Name}' was not requested from this row.");
+            if (o >= results.Length || results[o] is not { } result) throw new InvalidOperationException($"Column '{column.Name}' was not requested from this row.");
             var getter = parent.mapper.Outputs[o].Getter<TValue>(() => result, () => 0);
             return (ref TValue value) =>
             {
@@ -92,9 +106,17 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
                     long position = input.Position;
                     if (computedAt != position || position < 0)
                     {
-                        inputReader!.Read(buffers.InputRow(0));
-                        noise.manual_seed(parent.mapper.NoiseSeed); // every row starts from the same noise, as in a fresh pass
-                        buffers.Run(1, noise);
+                        if (rowMap is not null)
+                        {
+                            inputReader!.Read(rowInput);
+                            rowMap(rowInput, results);
+                        }
+                        else
+                        {
+                            inputReader!.Read(buffers!.InputRow(0));
+                            noise.manual_seed(parent.mapper.NoiseSeed); // every row starts from the same noise, as in a fresh pass
+                            buffers.Run(1, noise);
+                        }
                         computedAt = position;
                         computedBy = thread;
                     }

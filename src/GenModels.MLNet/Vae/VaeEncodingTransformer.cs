@@ -63,6 +63,12 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
         }
     }
 
+    private protected override bool MapsRow(NetworkOutputRole role) => role is NetworkOutputRole.Latent or NetworkOutputRole.LogVariance
+        or NetworkOutputRole.Reconstruction or NetworkOutputRole.ReconstructionImage or NetworkOutputRole.ReconstructionError;
+
+    private protected override void MapRow(RowReconstructionModel model, ReadOnlySpan<float> input, float[]?[] results) =>
+        MapEncoderRow(model, input, results);
+
     /// <summary>
     /// Latent traversal ("latent variable perturbation"): encodes <paramref name="input"/> (one row of the input column, as
     /// <see cref="ReconstructionTransformerBase.InputDimension"/> floats; an image as 3×H×W values in [0, 1]) to its

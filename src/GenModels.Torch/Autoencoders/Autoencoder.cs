@@ -24,6 +24,11 @@ public sealed class Autoencoder : nn.Module<Tensor, Tensor>, IReconstructionMode
         RegisterComponents();
     }
 
+    /// <summary>The encoder network (an <see cref="Mlp"/> or a convolutional encoder).</summary>
+    internal nn.Module<Tensor, Tensor> EncoderNetwork => encoder;
+    /// <summary>The decoder network, up to the likelihood's link.</summary>
+    internal nn.Module<Tensor, Tensor> DecoderNetwork => decoder;
+
     /// <summary>The options the network was built from.</summary>
     public AutoencoderOptions Options { get; }
     /// <inheritdoc />

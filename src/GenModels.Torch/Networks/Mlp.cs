@@ -26,8 +26,15 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         }
         seq.append("out", nn.Linear(width, outputSize));
         layers = seq;
+        Activation = activation;
         RegisterComponents();
     }
+
+    /// <summary>The activation between hidden layers.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The Linear layers in order (input side first); the last one is the output layer.</summary>
+    internal IReadOnlyList<TorchSharp.Modules.Linear> Linears => layers.children().OfType<TorchSharp.Modules.Linear>().ToArray();
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x) => layers.forward(x);

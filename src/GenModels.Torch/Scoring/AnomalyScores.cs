@@ -80,6 +80,49 @@ public static class AnomalyScores
         return scale.clamp_min(floor).MoveToOuterDisposeScope();
     }
 
+    /// <summary>True when <paramref name="kind"/> has a one-row managed form (<see cref="ComputeRow"/>): the deterministic scores.</summary>
+    public static bool HasRowForm(AnomalyScoreKind kind) => kind is AnomalyScoreKind.ReconstructionError or AnomalyScoreKind.ScaledReconstructionError;
+
+    /// <summary>
+    /// The score of one row <paramref name="x"/> through the managed copy of a model: the formulas of <see cref="Compute"/>
+    /// for the deterministic kinds (<see cref="HasRowForm"/>), for single-row scoring without libtorch.
+    /// </summary>
+    public static float ComputeRow(RowReconstructionModel model, ReadOnlySpan<float> x, AnomalyScoreKind kind, ReadOnlySpan<float> featureScales)
+    {
+        if (!HasRowForm(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only the deterministic scores have a one-row form.");
+        int k = model.LatentDimension, d = model.InputDimension;
+        bool kl = kind == AnomalyScoreKind.ScaledReconstructionError && model.IsVariational;
+        Span<float> mean = stackalloc float[k];
+        Span<float> logVariance = kl ? stackalloc float[k] : default;
+        Span<float> reconstruction = d <= 4096 ? stackalloc float[d] : new float[d];
+        model.Encode(x, mean, logVariance);
+        model.Decode(mean, reconstruction);
+        if (kind == AnomalyScoreKind.ReconstructionError) return MeanSquaredError(x, reconstruction);
+        if (featureScales.Length != d) throw new ArgumentException($"The scaled reconstruction error needs {d} feature scales.", nameof(featureScales));
+        double sum = 0;
+        for (int j = 0; j < d; j++)
+        {
+            float scaled = (x[j] - reconstruction[j]) / featureScales[j];
+            sum += scaled * scaled;
+        }
+        double score = 0.5 * sum;
+        if (kl)
+            for (int i = 0; i < k; i++) score -= 0.5 * (1 + logVariance[i] - mean[i] * mean[i] - Math.Exp(logVariance[i])); // KL to N(0, I)
+        return (float)score;
+    }
+
+    /// <summary>Mean squared difference of one row and its reconstruction (the <see cref="AnomalyScoreKind.ReconstructionError"/> of one row).</summary>
+    public static float MeanSquaredError(ReadOnlySpan<float> x, ReadOnlySpan<float> reconstruction)
+    {
+        double sum = 0;
+        for (int j = 0; j < x.Length; j++)
+        {
+            float e = x[j] - reconstruction[j];
+            sum += e * e;
+        }
+        return (float)(sum / x.Length);
+    }
+
     private static Tensor Scaled(IReconstructionModel model, Tensor x, Tensor featureScales)
     {
         if (model is VariationalAutoencoder vae)

@@ -29,6 +29,11 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, (Tensor Reconstru
         RegisterComponents();
     }
 
+    /// <summary>The encoder network (an <see cref="Mlp"/> or a convolutional encoder).</summary>
+    internal nn.Module<Tensor, Tensor> EncoderNetwork => encoder;
+    /// <summary>The decoder network, up to the likelihood's link.</summary>
+    internal nn.Module<Tensor, Tensor> DecoderNetwork => decoder;
+
     /// <summary>The options the network was built from.</summary>
     public VaeOptions Options { get; }
     /// <inheritdoc />
