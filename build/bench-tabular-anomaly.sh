@@ -6,13 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source build/setup.sh
-if ! /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
-    if command -v apt-get >/dev/null; then
-        SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-sklearn >/dev/null || echo "Could not install python3-sklearn; the peer columns will be skipped."
-    else
-        echo "No apt-get: the peer columns need python3 with scikit-learn."
-    fi
-fi
+genmodels_install_peers sklearn python3-sklearn
 dotnet build test/GenModels.Benchmarks -c Release -nologo -v quiet
 OMP_NUM_THREADS=1 dotnet run -c Release --no-build --project test/GenModels.Benchmarks -- tabular-anomaly "$@"

@@ -29,3 +29,19 @@ genmodels_ensure_fashion_mnist() {
   fi
   dotnet run -c Release --project examples/FashionMnistVae -- --download-only
 }
+
+# Benchmark peers only (never a dependency of the library or its tests): installs Debian packages for the Python peers
+# when a module is missing, e.g. `genmodels_install_peers torch python3-torch libopenblas0-pthread`. Without apt it says
+# what is missing; the benchmarks then skip the peer columns with a message.
+genmodels_install_peers() {
+  local module="$1"; shift
+  /usr/bin/python3 -c "import $module" 2>/dev/null && return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null \
+      || echo "Could not install $*; the benchmarks will skip those peer columns."
+  else
+    echo "No apt-get: the peer columns need python3 with $module ($*)."
+  fi
+}

@@ -93,8 +93,12 @@ public static class SingleRowBenchmark
                 for (int i = 0; i < single; i++) paths[p].Score(rows[i]);
                 rates[p].Add(single / clock.Elapsed.TotalSeconds);
             }
+        // PyTorch's eager single-row forward of the same encoder shape, same thread count (skipped, with a message, where it is not installed).
+        var pytorch = new List<double>();
+        for (int run = 0; run < 3 && PyTorchPeer.EncoderForward(GenModels.Torch.TorchThreads.Count, Math.Max(single, 1_024), 256, single, runs: 1) is { } peer; run++) pytorch.Add(peer.Single);
         Console.WriteLine($"{"path",-42} {"rows/s",10}");
         for (int p = 0; p < paths.Length; p++) Console.WriteLine($"{paths[p].Name,-42} {rates[p].Order().ElementAt(1),10:N0}");
+        if (pytorch.Count > 0) Console.WriteLine($"{"VAE encoder, PyTorch (Debian) eager forward",-42} {pytorch.Order().ElementAt(pytorch.Count / 2),10:N0}");
         double Median(int p) => rates[p].Order().ElementAt(1);
         Console.WriteLine($"engine / raw TorchSharp: encoder {Median(0) / Median(1):F2}, detector {Median(3) / Median(4):F2}; " +
                           $"engine / managed row model: encoder {Median(0) / Median(2):F2}, detector {Median(3) / Median(5):F2} (target: ≥ 20,000 rows/s for both engines)");
