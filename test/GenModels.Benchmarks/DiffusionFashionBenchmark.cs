@@ -258,14 +258,14 @@ public static class DiffusionFashionBenchmark
     }
 
     /// <summary>Generated images clamped to the pixel range [0, 1] (as saving them would), and each row's class index.</summary>
-    private static (float[][] Images, byte[] Labels) Read(IDataView data)
+    internal static (float[][] Images, byte[] Labels) Read(IDataView data)
     {
         var images = data.GetColumn<VBuffer<float>>("Features").Select(v => v.DenseValues().Select(p => Math.Clamp(p, 0f, 1f)).ToArray()).ToArray();
         var labels = data.GetColumn<ReadOnlyMemory<char>>("Label").Select(l => (byte)FashionMnist.ClassNames.ToList().IndexOf(l.ToString())).ToArray();
         return (images, labels);
     }
 
-    private static (double Frechet, double Kid) Distances(FashionClassifier judge, float[][] images, Tensor referenceFeatures)
+    internal static (double Frechet, double Kid) Distances(FashionClassifier judge, float[][] images, Tensor referenceFeatures)
     {
         using var features = judge.Features(images);
         using var generator = new Generator(3);
@@ -273,7 +273,7 @@ public static class DiffusionFashionBenchmark
             DistributionMetrics.KernelDistance(referenceFeatures, features, blocks: 10, blockSize: Math.Min(1000, images.Length), generator).Mean);
     }
 
-    private static double[] PerClassAccuracy(FashionClassifier judge, float[][] images, byte[] labels) =>
+    internal static double[] PerClassAccuracy(FashionClassifier judge, float[][] images, byte[] labels) =>
         Enumerable.Range(0, 10).Select(c =>
         {
             var index = Enumerable.Range(0, images.Length).Where(i => labels[i] == c).ToArray();

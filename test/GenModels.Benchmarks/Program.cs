@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-modes [--epochs 400] [--rows 4000] [--sigma 0.1] [--lr 1e-3] [--ema 0.99] [--mixtures 8,9,25] [--configs plain,hinge,default]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-fashion [--epochs 20] [--conv]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-fashion [--train 10000] [--epochs 10] [--channels 16] [--batch 64] [--samples 1000] [--gan-epochs 12] [--steps 10,25,50,100] [--ddpm 0] [--guidance 1] [--threads 1]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-growing [--seconds 200] [--starts 8,4] [--channels 32] [--batch 64] [--lr 5e-4] [--train 10000] [--samples 1000] [--classifier-train 5000] [--classifier-epochs 2] [--calibration-steps 10] [--threads 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-modes [--epochs 20] [--rows 100000] [--samples 2500]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- translation [--train 20000] [--test 5000] [--epochs 3] [--classifier-train 60000] [--classifier-epochs 1] [--threads 1] [--channels 32] [--batch 64] [--lr 2e-4]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000]
@@ -24,6 +25,7 @@ switch (suite)
     case "gan-modes": await GanModesBenchmark.Run(rest); break;
     case "gan-fashion": await GanFashionMnistBenchmark.Run(rest); break;
     case "diffusion-fashion": await DiffusionFashionBenchmark.Run(rest); break;
+    case "gan-growing": await GanGrowingBenchmark.Run(rest); break;
     case "diffusion-modes": await DiffusionModesBenchmark.Run(rest); break;
     case "tabular-anomaly": TabularAnomalyBenchmark.Run(rest); break;
     case "tabular-synthesis": TabularSynthesisBenchmark.Run(rest); break;
@@ -33,7 +35,7 @@ switch (suite)
     case "conv-vae": await ConvVaeBenchmark.Run(rest); break;
     case "single-row": await SingleRowBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, diffusion-modes, diffusion-fashion, translation, tabular-anomaly, tabular-synthesis, threads, onnx, conv-vae or single-row.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, gan-growing, diffusion-modes, diffusion-fashion, translation, tabular-anomaly, tabular-synthesis, threads, onnx, conv-vae or single-row.");
         return 2;
 }
 return 0;

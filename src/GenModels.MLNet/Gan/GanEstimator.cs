@@ -62,6 +62,18 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         public double EmaDecay = 0.99;
         /// <summary>The discriminator's learning rate; null uses <see cref="TrainingRunOptions.LearningRate"/>.</summary>
         public double? DiscriminatorLearningRate;
+        /// <summary>
+        /// Progressive growing (Karras et al. 2018) of the convolutional networks: training starts at
+        /// <see cref="StartResolution"/> and adds a generator and a discriminator block per stage, doubling the resolution up
+        /// to the column's, fading each new block in over <see cref="FadeInShare"/> of its stage. The training steps are
+        /// split evenly over the stages. The trained model generates full-size images and saves and loads like any GAN.
+        /// Needs a <c>Vector&lt;Single, C, H, W&gt;</c> column whose H is the start resolution doubled at least once.
+        /// </summary>
+        public bool ProgressiveGrowing;
+        /// <summary>Image height at the first stage of progressive growing (4 grows 32×32 images in 4 stages: 4, 8, 16, 32); the width scales alike.</summary>
+        public int StartResolution = GanOptions.DefaultStartResolution;
+        /// <summary>Share of each grown stage spent fading its new block in; the rest stabilises at full weight.</summary>
+        public double FadeInShare = GanOptions.DefaultFadeInShare;
 
         internal override string TrainingColumnName => FeatureColumnName;
         private protected override IEnumerable<string?> OutputNames() => [FeatureColumnName];
@@ -82,7 +94,11 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
             if (NoiseDimension <= 0) throw new ArgumentOutOfRangeException(nameof(NoiseDimension), NoiseDimension, "The noise dimension must be positive.");
             if (DiscriminatorLearningRate is { } lr && !(lr > 0 && double.IsFinite(lr)))
                 throw new ArgumentOutOfRangeException(nameof(DiscriminatorLearningRate), lr, "The learning rate must be a positive number.");
-            ToGanOptions(1, null, 0).Validate(); // hidden sizes, EMA decay, channels
+            if (ProgressiveGrowing && Architecture == GanArchitecture.Mlp)
+                throw new ArgumentException("Progressive growing adds convolutional blocks: it needs the convolutional architecture, not Mlp.", nameof(ProgressiveGrowing));
+            var shapeFree = ToGanOptions(1, null, 0);
+            shapeFree.ProgressiveGrowing = false; // whether the column can be grown is checked at Fit, when its shape is known
+            shapeFree.Validate(); // hidden sizes, EMA decay, channels, start resolution, fade-in share
             base.Validate();
         }
 
@@ -94,6 +110,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
             GeneratorHiddenSizes = GeneratorHiddenSizes?.ToArray()!, DiscriminatorHiddenSizes = DiscriminatorHiddenSizes?.ToArray()!,
             ConvolutionChannels = ConvolutionChannels, Activation = Activation, Output = Output, Loss = Loss,
             SpectralNormalization = SpectralNormalization, GradientPenalty = GradientPenalty, EmaDecay = EmaDecay,
+            ProgressiveGrowing = ProgressiveGrowing, StartResolution = StartResolution, FadeInShare = FadeInShare,
         };
     }
 
@@ -131,9 +148,16 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
     private int[]? ChooseImageShape(int[] dims)
     {
         bool image = dims.Length == 3 && dims[1] % 4 == 0 && dims[2] % 4 == 0;
+        if (options.ProgressiveGrowing && !image)
+            throw new ArgumentException(
+                $"Progressive growing needs column '{options.FeatureColumnName}' to be Vector<Single, C, H, W> with H and W divisible by 4; it is Vector<Single, {string.Join(", ", dims)}>.",
+                nameof(options.ProgressiveGrowing));
         if (options.Architecture == GanArchitecture.Convolutional && !image)
             throw new ArgumentOutOfRangeException(nameof(options.Architecture), options.Architecture,
                 $"The convolutional GAN needs column '{options.FeatureColumnName}' to be Vector<Single, C, H, W> with H and W divisible by 4; it is Vector<Single, {string.Join(", ", dims)}>.");
+        if (options.ProgressiveGrowing && ProgressiveLayout.CannotGrow(dims[1], dims[2], options.StartResolution) is { } reason)
+            throw new ArgumentOutOfRangeException(nameof(options.StartResolution), options.StartResolution,
+                $"Progressive growing doubles the resolution at each stage and cannot grow column '{options.FeatureColumnName}' ({dims[1]}×{dims[2]} images) from {options.StartResolution}: {reason}.");
         return image && options.Architecture != GanArchitecture.Mlp ? dims : null;
     }
 }

@@ -7,20 +7,26 @@ namespace GenModels.Torch.Gan;
 
 /// <summary>
 /// The generator: [z, one-hot(label)] → data row. The body is an MLP or, for images, a DCGAN-style stack of transposed
-/// convolutions; the output squashing matches the data's range.
+/// convolutions, or the growing body of progressive growing (<see cref="ProgressiveGeneratorBody"/>); the output squashing
+/// matches the data's range.
 /// </summary>
 public sealed class GanGenerator : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> body;
     private readonly GanOptions options;
+    private readonly bool squashedByBody;
 
-    /// <summary>Builds the generator from <paramref name="options"/>.</summary>
-    public GanGenerator(string name, GanOptions options) : base(name)
+    /// <summary>
+    /// Builds the generator from <paramref name="options"/>. A progressively grown one draws images at the stage that
+    /// <paramref name="growth"/> holds; without a state it has no stages to train and always draws full-size images.
+    /// </summary>
+    public GanGenerator(string name, GanOptions options, GrowthState? growth = null) : base(name)
     {
         this.options = options;
         int input = options.NoiseDimension + options.ClassCount;
-        body = options.Architecture == GanArchitecture.Convolutional
-            ? ConvolutionalBody(input, options)
+        squashedByBody = options.ProgressiveGrowing;
+        body = options.ProgressiveGrowing ? new ProgressiveGeneratorBody("growing", input, options, growth ?? new GrowthState(options))
+            : options.Architecture == GanArchitecture.Convolutional ? ConvolutionalBody(input, options)
             : new Mlp("mlp", input, options.GeneratorHiddenSizes, options.DataDimension, options.Activation);
         RegisterComponents();
     }
@@ -32,13 +38,16 @@ public sealed class GanGenerator : nn.Module<Tensor, Tensor?, Tensor>
             ? cat(new[] { z, nn.functional.one_hot(labels ?? throw new ArgumentNullException(nameof(labels), "A conditional generator needs labels."), options.ClassCount).to_type(z.dtype) }, 1)
             : z;
         var x = body.forward(input);
-        return options.Output switch
-        {
-            GeneratorOutput.Sigmoid => x.sigmoid(),
-            GeneratorOutput.Tanh => x.tanh(),
-            _ => x,
-        };
+        return squashedByBody ? x : Squash(x, options.Output); // the growing body squashes each stage's image before fading
     }
+
+    /// <summary>The output non-linearity <paramref name="output"/> applied to <paramref name="x"/>.</summary>
+    public static Tensor Squash(Tensor x, GeneratorOutput output) => output switch
+    {
+        GeneratorOutput.Sigmoid => x.sigmoid(),
+        GeneratorOutput.Tanh => x.tanh(),
+        _ => x,
+    };
 
     // z → Linear → 2c×H/4×W/4 → up 2× → c×H/2×W/2 → up 2× → C×H×W, flattened.
     private static nn.Module<Tensor, Tensor> ConvolutionalBody(int input, GanOptions o)
@@ -57,7 +66,8 @@ public sealed class GanGenerator : nn.Module<Tensor, Tensor?, Tensor>
 
 /// <summary>
 /// The discriminator: data row → real/fake logit. For a conditional GAN it is a projection discriminator
-/// (Miyato &amp; Koyama, 2018): logit = head(h) + ⟨embed(label), h⟩, where h are the body's features.
+/// (Miyato &amp; Koyama, 2018): logit = head(h) + ⟨embed(label), h⟩, where h are the body's features. A progressively
+/// grown one takes images at the stage its <see cref="GrowthState"/> holds (<see cref="ProgressiveDiscriminatorBody"/>).
 /// </summary>
 public sealed class GanDiscriminator : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -66,12 +76,17 @@ public sealed class GanDiscriminator : nn.Module<Tensor, Tensor?, Tensor>
     private readonly Embedding? projection;
     private readonly GanOptions options;
 
-    /// <summary>Builds the discriminator from <paramref name="options"/>.</summary>
-    public GanDiscriminator(string name, GanOptions options) : base(name)
+    /// <summary>Builds the discriminator from <paramref name="options"/> (for progressive growing, at the stage <paramref name="growth"/> holds).</summary>
+    public GanDiscriminator(string name, GanOptions options, GrowthState? growth = null) : base(name)
     {
         this.options = options;
         long features;
-        if (options.Architecture == GanArchitecture.Convolutional)
+        if (options.ProgressiveGrowing)
+        {
+            body = new ProgressiveDiscriminatorBody("growing", options, growth ?? new GrowthState(options));
+            features = ProgressiveDiscriminatorBody.FeatureSize(options);
+        }
+        else if (options.Architecture == GanArchitecture.Convolutional)
         {
             int c = options.ConvolutionChannels, h = options.ImageShape![1], w = options.ImageShape[2];
             body = nn.Sequential(

@@ -73,6 +73,24 @@ public sealed class GanOptions
     public double GradientPenalty { get; set; } = 0.1;
     /// <summary>Decay of the exponential moving average of generator weights used for generation (0 = no averaging).</summary>
     public double EmaDecay { get; set; } = 0.99;
+    /// <summary>
+    /// Progressive growing (Karras et al. 2018), convolutional architecture only: training starts at
+    /// <see cref="StartResolution"/> and adds a generator and a discriminator block per stage, doubling the resolution,
+    /// fading each new block in (see <see cref="GrowthSchedule"/> and <see cref="ProgressiveGeneratorBody"/>). The trained generator draws full-size images.
+    /// </summary>
+    public bool ProgressiveGrowing { get; set; }
+    /// <summary>
+    /// Image height at the first stage of progressive growing; the height must be this doubled at least once (4 grows
+    /// 32×32 images in 4 stages: 4, 8, 16, 32) and the width scales by the same factor. Checked even when growing is off.
+    /// </summary>
+    public int StartResolution { get; set; } = DefaultStartResolution;
+    /// <summary>Share of each grown stage's steps spent fading its new block in (the rest stabilises), in [0, 1]. Checked even when growing is off.</summary>
+    public double FadeInShare { get; set; } = DefaultFadeInShare;
+
+    /// <summary>Default <see cref="StartResolution"/>: the paper's 4×4.</summary>
+    public const int DefaultStartResolution = 4;
+    /// <summary>Default <see cref="FadeInShare"/>: half fading, half stabilising, as in the paper.</summary>
+    public const double DefaultFadeInShare = 0.5;
 
     /// <summary>True for a conditional GAN.</summary>
     public bool IsConditional => ClassCount > 0;
@@ -88,11 +106,18 @@ public sealed class GanOptions
             throw new ArgumentOutOfRangeException(nameof(DiscriminatorHiddenSizes), "The discriminator needs at least one positive hidden size.");
         if (!(GradientPenalty >= 0) || double.IsInfinity(GradientPenalty)) throw new ArgumentOutOfRangeException(nameof(GradientPenalty), GradientPenalty, "The gradient penalty must be a finite number ≥ 0.");
         if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "The EMA decay must be in [0, 1).");
+        if (StartResolution < 1) throw new ArgumentOutOfRangeException(nameof(StartResolution), StartResolution, "The start resolution of progressive growing must be positive.");
+        if (!(FadeInShare >= 0 && FadeInShare <= 1)) throw new ArgumentOutOfRangeException(nameof(FadeInShare), FadeInShare, "The fade-in share must be in [0, 1].");
+        if (ProgressiveGrowing && Architecture != GanArchitecture.Convolutional)
+            throw new ArgumentException($"Progressive growing adds convolutional blocks: it needs the convolutional architecture, not {Architecture}.", nameof(ProgressiveGrowing));
         if (Architecture == GanArchitecture.Convolutional)
         {
             if (ImageShape is not { Length: 3 } s || s.Any(d => d <= 0) || s[1] % 4 != 0 || s[2] % 4 != 0 || s[0] * s[1] * s[2] != DataDimension)
                 throw new ArgumentOutOfRangeException(nameof(ImageShape), "The convolutional GAN needs an image shape [C, H, W] with H and W divisible by 4 and C·H·W equal to the data dimension.");
             if (ConvolutionChannels <= 0) throw new ArgumentOutOfRangeException(nameof(ConvolutionChannels), ConvolutionChannels, "Must be positive.");
+            if (ProgressiveGrowing && ProgressiveLayout.CannotGrow(s[1], s[2], StartResolution) is { } reason)
+                throw new ArgumentOutOfRangeException(nameof(StartResolution), StartResolution,
+                    $"Progressive growing doubles the resolution at each stage and cannot grow {s[1]}×{s[2]} images from {StartResolution}: {reason}.");
         }
     }
 }

@@ -6,7 +6,9 @@ namespace GenModels.Torch.Gan;
 
 /// <summary>
 /// One GAN step: the discriminator learns real vs fake, then the generator learns to fool it, then the EMA follows.
-/// A conditional GAN's batch carries each row's class index in its last column.
+/// A conditional GAN's batch carries each row's class index in its last column. With progressive growing, the step's
+/// count places it in the <see cref="GrowthSchedule"/> over the loop's planned steps: it sets the stage and fade-in and
+/// average-pools the real images to that stage's resolution.
 /// </summary>
 public sealed class GanStep : ITrainStep
 {
@@ -14,6 +16,8 @@ public sealed class GanStep : ITrainStep
     private readonly optim.Optimizer generatorOptimizer;
     private readonly optim.Optimizer discriminatorOptimizer;
     private readonly Generator noise;
+    private GrowthSchedule? schedule;
+    private long stepsTaken;
 
     /// <summary>Adam with β₁ = 0.5 for both networks, as usual for GANs.</summary>
     public GanStep(GenerativeAdversarialNetwork gan, double generatorLearningRate, double discriminatorLearningRate, Generator noise)
@@ -28,9 +32,20 @@ public sealed class GanStep : ITrainStep
     public nn.Module Module => gan;
 
     /// <inheritdoc />
+    public void BeginTraining(long plannedSteps)
+    {
+        if (gan.Growth is { } growth) schedule = new GrowthSchedule(growth.FinalStage + 1, gan.Options.FadeInShare, plannedSteps);
+        stepsTaken = 0;
+    }
+
+    /// <inheritdoc />
+    public bool IsWarmingUp => schedule is not null && !schedule.IsFinal(stepsTaken);
+
+    /// <inheritdoc />
     public StepLosses TrainStep(Tensor batch)
     {
         var (real, labels) = Split(batch);
+        real = Grow(real);                                                                  // 0. growing: stage, fade-in, real resolution
         var z = randn(new[] { real.shape[0], (long)gan.Options.NoiseDimension }, generator: noise);
         var fake = gan.Generator.forward(z, labels);                                        // 1. sample fakes
         var penalised = gan.Options.GradientPenalty > 0 ? real.detach().requires_grad_(true) : real;
@@ -49,6 +64,7 @@ public sealed class GanStep : ITrainStep
     public StepLosses EvaluateStep(Tensor batch)
     {
         var (real, labels) = Split(batch);
+        real = gan.Growth?.Downsample(real) ?? real;                                        // at the current stage
         var z = randn(new[] { real.shape[0], (long)gan.Options.NoiseDimension }, generator: noise);
         var fakeLogits = gan.Discriminator.forward(gan.Generator.forward(z, labels), labels);
         var realLogits = gan.Discriminator.forward(real, labels);
@@ -63,6 +79,16 @@ public sealed class GanStep : ITrainStep
     {
         var accuracy = (realLogits.gt(0).to_type(ScalarType.Float32).mean() + fakeLogits.lt(0).to_type(ScalarType.Float32).mean()) / 2;
         return new StepLosses(("d_loss", dLoss.item<float>()), ("g_loss", gLoss.item<float>()), ("d_accuracy", accuracy.item<float>()));
+    }
+
+    /// <summary>Moves a growing GAN to this step's place in the schedule and returns the real rows at its resolution.</summary>
+    private Tensor Grow(Tensor real)
+    {
+        if (gan.Growth is not { } growth) return real;
+        if (schedule is null) throw new InvalidOperationException("A progressively grown GAN's step needs BeginTraining(plannedSteps) first (TrainLoop calls it).");
+        var (stage, alpha) = schedule.At(stepsTaken++);
+        growth.Set(stage, alpha);
+        return growth.Downsample(real);
     }
 
     /// <summary>γ/2 · mean over rows of ‖∇ₓ D(x)‖² at the real rows; differentiable (double backward).</summary>

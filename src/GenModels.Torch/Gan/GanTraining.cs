@@ -18,7 +18,9 @@ public static class GanTraining
         long expectedColumns = options.DataDimension + (options.IsConditional ? 1 : 0);
         if (data.ndim != 2 || data.shape[1] != expectedColumns)
             throw new ArgumentException($"Expected training data of shape [rows, {expectedColumns}], got [{string.Join(", ", data.shape)}].", nameof(data));
-        return ModelTraining.Fit(data, training, () => new GenerativeAdversarialNetwork(options),
+        var (model, result) = ModelTraining.Fit(data, training, () => new GenerativeAdversarialNetwork(options),
             (model, noise) => new GanStep(model, training.LearningRate, discriminatorLearningRate ?? training.LearningRate, noise));
+        model.Growth?.Complete(); // a grown GAN ends at full resolution even when training stopped before the schedule's end
+        return (model, result);
     }
 }

@@ -19,15 +19,21 @@ public sealed class GenerativeAdversarialNetwork : nn.Module
     {
         options.Validate();
         Options = options;
-        generator = new GanGenerator("generator", options);
-        discriminator = new GanDiscriminator("discriminator", options);
-        generator_ema = new GanGenerator("generator_ema", options);
+        Growth = options.ProgressiveGrowing ? new GrowthState(options) : null;
+        generator = new GanGenerator("generator", options, Growth);
+        discriminator = new GanDiscriminator("discriminator", options, Growth);
+        generator_ema = new GanGenerator("generator_ema", options); // generation always draws full-size images
         RegisterComponents();
         WeightAverage.Start(generator_ema, generator);
     }
 
     /// <summary>The options the network was built from.</summary>
     public GanOptions Options { get; }
+    /// <summary>
+    /// The stage and fade-in of progressive growing that <see cref="Generator"/> and <see cref="Discriminator"/> train at
+    /// (the final stage once trained or loaded); null without growing. <see cref="Generate"/> always draws full-size images.
+    /// </summary>
+    public GrowthState? Growth { get; }
     /// <summary>The trained generator.</summary>
     public GanGenerator Generator => generator;
     /// <summary>The discriminator.</summary>

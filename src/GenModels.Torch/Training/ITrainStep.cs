@@ -20,4 +20,9 @@ public interface ITrainStep : IDisposable
     /// stopping neither counts these epochs nor keeps their weights, because their validation losses are not comparable.
     /// </summary>
     bool IsWarmingUp => false;
+    /// <summary>
+    /// Called by the loop once before the first step with the number of optimiser steps it plans (epochs × batches), for
+    /// steps whose schedule spans the run (progressive growing's stages). Does nothing by default.
+    /// </summary>
+    void BeginTraining(long plannedSteps) { }
 }

@@ -42,6 +42,7 @@ public static class TrainLoop
         int batches = (int)((trainRows + batchSize - 1) / batchSize);
         int reportEvery = Math.Max(1, batches / 20);
         var convergence = new ConvergenceWatch((long)epochs * batches);
+        step.BeginTraining((long)epochs * batches);
 
         var history = new List<TrainingProgress>();
         double bestValidation = double.PositiveInfinity;
