@@ -1,3 +1,4 @@
+using GenModels.MLNet.CycleGan;
 using GenModels.MLNet.Diffusion;
 using GenModels.MLNet.Gan;
 using GenModels.MLNet.Persistence;
@@ -58,6 +59,25 @@ public sealed class GenerativeCatalog
     public ImageTranslationEstimator ImageTranslation(ImageTranslationEstimator.Options options) => new(env, options);
 
     /// <summary>
+    /// Unpaired image-to-image translation (CycleGAN): learns to translate images of domain A (rows whose
+    /// <paramref name="domainColumnName"/> is false) into domain B (rows where it is true) and back, without pairs, and adds
+    /// the A → B translation as <paramref name="outputColumnName"/> (<see cref="CycleGanTransformer.Reverse"/> gives B → A).
+    /// <see cref="CycleGanEstimator.Fit(IDataView, IDataView)"/> takes the two domains as two views instead.
+    /// </summary>
+    /// <param name="outputColumnName">The column of translated images to add: an image column when the input is one, else a vector of the input's shape.</param>
+    /// <param name="inputColumnName">Images of both domains: a sized image column (after <c>ResizeImages</c>) or a <c>Vector&lt;Single, C, H, W&gt;</c> column with values in [0, 1].</param>
+    /// <param name="domainColumnName">A Boolean column: false on domain-A rows, true on domain-B rows.</param>
+    /// <param name="epochs">Passes over the larger domain; null derives them from the row count (about 6,000 optimiser steps).</param>
+    public CycleGanEstimator CycleGan(string outputColumnName, string inputColumnName, string domainColumnName = "IsDomainB", int? epochs = null) =>
+        CycleGan(new CycleGanEstimator.Options
+        {
+            OutputColumnName = outputColumnName, InputColumnName = inputColumnName, DomainColumnName = domainColumnName, Epochs = epochs,
+        });
+
+    /// <summary>Unpaired image-to-image translation (CycleGAN) with every setting in <paramref name="options"/>.</summary>
+    public CycleGanEstimator CycleGan(CycleGanEstimator.Options options) => new(env, options);
+
+    /// <summary>
     /// A tabular synthesizer (TVAE): learns a table's columns — numbers, Booleans, text and keys, with missing values — and
     /// generates synthetic rows of the same schema with <see cref="TabularSynthesizerTransformer.Generate"/>.
     /// </summary>
@@ -105,6 +125,6 @@ public sealed class GenerativeCatalog
 /// <summary>The entry point of <see cref="GenerativeCatalog"/>.</summary>
 public static class GenerativeCatalogExtensions
 {
-    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>, <c>.TabularSynthesizer(...)</c>, <c>.EvaluateTable(...)</c>.</summary>
+    /// <summary>Generative components of GenModels: <c>mlContext.Generative().Gan(...)</c>, <c>.Diffusion(...)</c>, <c>.ImageTranslation(...)</c>, <c>.CycleGan(...)</c>, <c>.TabularSynthesizer(...)</c>, <c>.EvaluateTable(...)</c>.</summary>
     public static GenerativeCatalog Generative(this MLContext mlContext) => new(MLNetInternals.EnvironmentOf(mlContext));
 }

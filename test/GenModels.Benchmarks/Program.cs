@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-growing [--seconds 200] [--starts 8,4] [--channels 32] [--batch 64] [--lr 5e-4] [--train 10000] [--samples 1000] [--classifier-train 5000] [--classifier-epochs 2] [--calibration-steps 10] [--threads 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-modes [--epochs 20] [--rows 100000] [--samples 2500]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- translation [--train 20000] [--test 5000] [--epochs 3] [--classifier-train 60000] [--classifier-epochs 1] [--threads 1] [--channels 32] [--batch 64] [--lr 2e-4]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- cyclegan [--train 2000] [--test 1000] [--epochs 6] [--classifier-train 20000] [--threads 1] [--channels 16] [--blocks 2] [--batch 16] [--lr 2e-3] [--identity 0] [--speed-rows 256] [--stream-rows 20000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- single-row [--rows 5000] [--threads N]
@@ -30,12 +31,13 @@ switch (suite)
     case "tabular-anomaly": TabularAnomalyBenchmark.Run(rest); break;
     case "tabular-synthesis": TabularSynthesisBenchmark.Run(rest); break;
     case "translation": await TranslationBenchmark.Run(rest); break;
+    case "cyclegan": await CycleGanBenchmark.Run(rest); break;
     case "threads": await ThreadsBenchmark.Run(rest); break;
     case "onnx": await OnnxBenchmark.Run(rest); break;
     case "conv-vae": await ConvVaeBenchmark.Run(rest); break;
     case "single-row": await SingleRowBenchmark.Run(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, gan-growing, diffusion-modes, diffusion-fashion, translation, tabular-anomaly, tabular-synthesis, threads, onnx, conv-vae or single-row.");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}': use foundation, anomaly, gan-modes, gan-fashion, gan-growing, diffusion-modes, diffusion-fashion, translation, cyclegan, tabular-anomaly, tabular-synthesis, threads, onnx, conv-vae or single-row.");
         return 2;
 }
 return 0;

@@ -165,7 +165,7 @@ public sealed class ImageTranslationEstimator : IEstimator<ImageTranslationTrans
     }
 
     /// <summary>The shape-level check of an image column: a sized image or a known-size Single vector.</summary>
-    private static SchemaShape.Column ShapeColumn(SchemaShape schema, string name, string role)
+    internal static SchemaShape.Column ShapeColumn(SchemaShape schema, string name, string role)
     {
         if (!schema.TryFindColumn(name, out var column)) throw Errors.MissingColumn(nameof(schema), role, name);
         if (column.Kind == SchemaShape.Column.VectorKind.Scalar && column.ItemType is ImageDataViewType image)

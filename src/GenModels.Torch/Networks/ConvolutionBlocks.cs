@@ -42,7 +42,7 @@ internal static class ConvolutionBlocks
         return block;
     }
 
-    private static nn.Module<Tensor, Tensor> Normalization(long channels, FeatureNormalization normalization) => normalization switch
+    internal static nn.Module<Tensor, Tensor> Normalization(long channels, FeatureNormalization normalization) => normalization switch
     {
         FeatureNormalization.Batch => nn.BatchNorm2d(channels),
         FeatureNormalization.Instance => nn.InstanceNorm2d(channels, affine: true),
