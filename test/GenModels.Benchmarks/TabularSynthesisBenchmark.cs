@@ -38,6 +38,7 @@ public static class TabularSynthesisBenchmark
         string[] models = AllModels;
         int? epochs = null, ctganEpochs = null, ctganSteps = null;
         int seed = 1;
+        double? ctganLearningRate = null;
         GenModels.Torch.TorchThreads.Count = 1; // one libtorch thread unless --threads says otherwise: these machines are shared
         for (int i = 0; i < args.Length; i++)
         {
@@ -48,6 +49,7 @@ public static class TabularSynthesisBenchmark
                 case "--models": models = args[++i].Split(','); break;
                 case "--epochs": epochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--ctgan-epochs": ctganEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--ctgan-lr": ctganLearningRate = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--ctgan-steps": ctganSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads": GenModels.Torch.TorchThreads.Count = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -88,6 +90,7 @@ public static class TabularSynthesisBenchmark
                         NumericEncoding = m == "tvae-standardized" ? NumericEncoding.Standardized : NumericEncoding.ModeSpecific,
                     };
                     if (m == "ctgan" && ctganSteps is { } steps) options.TargetSteps = steps;
+                    if (ctganLearningRate is { } rate) options.CtganLearningRate = rate;
                     var clock = Stopwatch.StartNew();
                     using var model = ml.Generative().TabularSynthesizer(options).Fit(train);
                     seconds = clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
