@@ -78,8 +78,9 @@ public sealed class GenerativeCatalog
     public CycleGanEstimator CycleGan(CycleGanEstimator.Options options) => new(env, options);
 
     /// <summary>
-    /// A tabular synthesizer (TVAE): learns a table's columns — numbers, Booleans, text and keys, with missing values — and
-    /// generates synthetic rows of the same schema with <see cref="TabularSynthesizerTransformer.Generate"/>.
+    /// A tabular synthesizer (TVAE by default, or CTGAN through <see cref="TabularSynthesizerEstimator.Options.Model"/>): learns
+    /// a table's columns — numbers, Booleans, text and keys, with missing values — and generates synthetic rows of the same
+    /// schema with <see cref="TabularSynthesizerTransformer.Generate"/>.
     /// </summary>
     /// <param name="columnNames">The columns to learn; null learns every visible column.</param>
     /// <param name="conditionColumnName">An optional Boolean, text or key column to condition on, so rows of one of its values can be asked for.</param>
@@ -93,7 +94,8 @@ public sealed class GenerativeCatalog
     /// <summary>
     /// Compares a <paramref name="synthetic"/> table with the <paramref name="real"/> one column by column (KS complement
     /// for numbers, TV complement for categories), pair by pair (correlation and contingency similarity), and by the
-    /// distance from each synthetic row to its closest real row. Works on any two tables with the same columns, such as a
+    /// distance from each synthetic row to its closest real row; with <see cref="TableEvaluationOptions.Holdout"/> and
+    /// <see cref="TableEvaluationOptions.TargetColumnName"/> also by machine-learning efficacy. Works on any two tables with the same columns, such as a
     /// <see cref="TabularSynthesizerTransformer.Generate"/> output and its training data.
     /// </summary>
     /// <param name="real">The real rows.</param>

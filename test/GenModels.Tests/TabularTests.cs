@@ -119,6 +119,45 @@ public class TableEncodingTests
     }
 
     [Fact]
+    public void ModeSpecificEncodingFindsTheModesAndRoundTripsEveryType()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Tables.Grouped(400, seed: 2);
+        for (int i = 0; i < rows.Length; i += 2) rows[i].Income = 0;              // a point mass at 0 beside values near 1000
+        var data = Tables.Load(ml, rows);
+        var encoding = TableEncoding.Fit(data, new TableEncodingOptions { NumericEncoding = NumericEncoding.ModeSpecific, Seed = 3 });
+
+        // Value is 0 or 10 by group: two heavy modes there; Income's point mass gets a mode of (nearly) zero spread.
+        var value = encoding["Value"];
+        Assert.Equal(NumericEncoding.ModeSpecific, value.NumericEncoding);
+        Assert.InRange(value.Modes.Count, 2, TableEncoding.Defaults.MaxModes);
+        Assert.Equal(1 + value.Modes.Count, value.Width);
+        Assert.Contains(value.Modes, m => Math.Abs(m.Mean) < 1 && m.Weight > 0.2);
+        Assert.Contains(value.Modes, m => Math.Abs(m.Mean - 10) < 1 && m.Weight > 0.2);
+        Assert.All(value.Modes, m => Assert.True(m.Weight >= 0.005, $"mode {m} below the pruning threshold"));
+        var income = encoding["Income"];
+        Assert.Equal(1 + income.Modes.Count + 2, income.Width);                  // α, modes, present/missing
+        Assert.Contains(income.Modes, m => m.Mean == 0 && m.StandardDeviation < 1);
+        Assert.Equal(["Group", "Flag", "Size"], encoding.CategoricalColumnBlocks.Select(i => encoding.Columns.Single(c => c.Start == encoding.Blocks[i].Start).Name));
+        Assert.Equal(encoding.Width, encoding.Blocks.Sum(b => b.Length));
+
+        var decoded = encoding.Decode(encoding.Encode(data));
+        var before = data.GetColumn<double>("Income").ToArray();
+        var after = decoded.GetColumn<double>("Income").ToArray();
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.Equal(double.IsNaN(before[i]), double.IsNaN(after[i]));
+            if (!double.IsNaN(before[i])) Assert.Equal(before[i], after[i], 1e-3);
+        }
+        Assert.Equal(data.GetColumn<float>("Value").ToArray(), decoded.GetColumn<float>("Value").ToArray(), new ToleranceComparer(1e-4f));
+        Assert.Equal(data.GetColumn<int>("Count"), decoded.GetColumn<int>("Count"));
+        Assert.Equal(data.GetColumn<short>("Small"), decoded.GetColumn<short>("Small"));
+        Assert.Equal(data.GetColumn<bool>("Flag"), decoded.GetColumn<bool>("Flag"));
+        Assert.Equal(data.GetColumn<uint>("Size"), decoded.GetColumn<uint>("Size"));
+        Assert.Equal(data.GetColumn<ReadOnlyMemory<char>>("Group").Select(v => v.ToString()), decoded.GetColumn<ReadOnlyMemory<char>>("Group").Select(v => v.ToString()));
+    }
+
+    [Fact]
     public void DecodingPicksTheLargestEntryClampsAndRounds()
     {
         var ml = new MLContext(seed: 1);
@@ -339,8 +378,150 @@ public class TabularSynthesizerTests(TabularSynthesizerFixture fixture, ITestOut
     }
 }
 
+/// <summary>One conditional CTGAN trained on the grouped table, shared by the tests that only read it.</summary>
+public sealed class CtganFixture : IDisposable
+{
+    public CtganFixture()
+    {
+        Ml = new MLContext(seed: 1);
+        Train = Tables.Load(Ml, Tables.Grouped(600, seed: 5));
+        Model = Ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options
+        {
+            // Small networks at a higher learning rate: 600 steps (about 10 s) learn the group → value dependency.
+            Model = TabularModel.Ctgan, ConditionColumnName = "Group", Epochs = 300, BatchSize = 300, Seed = 7, NumberOfThreads = 1,
+            GeneratorHiddenSizes = [64, 64], DiscriminatorHiddenSizes = [64, 64], NoiseDimension = 32, CtganLearningRate = 1e-3,
+        }).Fit(Train);
+    }
+
+    public MLContext Ml { get; }
+    public IDataView Train { get; }
+    public TabularSynthesizerTransformer Model { get; }
+    public void Dispose() => Model.Dispose();
+}
+
+public class CtganSynthesizerTests(CtganFixture fixture, ITestOutputHelper output) : IClassFixture<CtganFixture>
+{
+    [Fact]
+    public void CtganReproducesTheDependencyBetweenCategoryAndValue()
+    {
+        Assert.Equal(TabularModel.Ctgan, fixture.Model.Model);
+        var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(1000, seed: 2).DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
+        var a = rows.Where(r => r.Group == "A").ToArray();
+        var b = rows.Where(r => r.Group == "B").ToArray();
+        double meanA = a.Average(r => r.Value), meanB = b.Average(r => r.Value);
+        double flagB = b.Count(r => r.Flag) / (double)b.Length, flagA = a.Count(r => r.Flag) / (double)a.Length;
+        output.WriteLine($"A: {a.Length} rows, mean {meanA:F2}, flag {flagA:P0}; B: {b.Length} rows, mean {meanB:F2}, flag {flagB:P0}");
+        Assert.InRange(a.Length / (double)rows.Length, 0.3, 0.7);
+        Assert.InRange(meanA, -2, 2);
+        Assert.InRange(meanB, 8, 12);
+        Assert.True(flagB > flagA + 0.4, $"Flag does not follow Group: {flagA:P0} in A, {flagB:P0} in B");
+        Assert.All(rows, r => Assert.InRange(r.Count, 1, 5));
+    }
+
+    [Fact]
+    public void CtganConditionalGenerationGivesTheRequestedCategory()
+    {
+        var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(300, seed: 3, conditionValue: "A").DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
+        Assert.All(rows, r => Assert.Equal("A", r.Group));
+        double mean = rows.Average(r => r.Value);
+        output.WriteLine($"Value mean given A: {mean:F2}");
+        Assert.InRange(mean, -2, 2);
+    }
+
+    [Fact]
+    public void SavedCtganLoadsAndGeneratesIdenticalRows()
+    {
+        using var stream = new MemoryStream();
+        fixture.Ml.Model.Save(fixture.Model, fixture.Train.Schema, stream);
+        stream.Position = 0;
+        var synthesizer = Assert.IsType<TabularSynthesizerTransformer>(new MLContext(seed: 9).Model.Load(stream, out _));
+        Assert.Equal(TabularModel.Ctgan, synthesizer.Model);
+        Assert.Equal(Tables.Text(fixture.Model.Generate(200, seed: 6, conditionValue: "B")), Tables.Text(synthesizer.Generate(200, seed: 6, conditionValue: "B")));
+        Assert.Equal(Tables.Text(fixture.Model.Generate(200, seed: 6)), Tables.Text(synthesizer.Generate(200, seed: 6)));
+        Assert.Equal(fixture.Model.Encoding["Value"].Modes, synthesizer.Encoding["Value"].Modes);
+    }
+
+    [Fact]
+    public void CtganUnknownConditionValueIsNamed()
+    {
+        var e = Assert.Throws<ArgumentException>(() => fixture.Model.Generate(5, conditionValue: "C"));
+        Assert.Contains("'C'", e.Message);
+        Assert.Contains("'Group'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(nameof(TabularSynthesizerEstimator.Options.Pac), 0)]
+    [InlineData(nameof(TabularSynthesizerEstimator.Options.NoiseDimension), 0)]
+    [InlineData(nameof(TabularSynthesizerEstimator.Options.GradientPenalty), -1)]
+    [InlineData(nameof(TabularSynthesizerEstimator.Options.CtganLearningRate), 0)]
+    [InlineData(nameof(TabularSynthesizerEstimator.Options.MaxModes), 0)]
+    public void BadCtganSettingIsNamed(string setting, double value)
+    {
+        var options = new TabularSynthesizerEstimator.Options { Model = TabularModel.Ctgan };
+        var field = typeof(TabularSynthesizerEstimator.Options).GetField(setting)!;
+        field.SetValue(options, Convert.ChangeType(value, field.FieldType, System.Globalization.CultureInfo.InvariantCulture));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new MLContext(seed: 1).Generative().TabularSynthesizer(options));
+        Assert.Contains(setting, e.Message);
+    }
+
+    [Fact]
+    public void CtganNumericConditionColumnIsNamed()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Tables.Load(ml, Tables.Grouped(60, seed: 6));
+        var estimator = ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options { Model = TabularModel.Ctgan, ConditionColumnName = "Value" });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(data));
+        Assert.Contains("'Value'", e.Message);
+    }
+}
+
 public class TableEvaluationTests(TabularSynthesizerFixture fixture, ITestOutputHelper output) : IClassFixture<TabularSynthesizerFixture>
 {
+    [Fact]
+    public void EfficacyOfRealRowsMatchesAndShuffledColumnsLose()
+    {
+        var ml = fixture.Ml;
+        var rows = Tables.Grouped(600, seed: 5);
+        var rnd = new Random(8);
+        var shuffledValues = rows.Select(r => r.Value).OrderBy(_ => rnd.Next()).ToArray();
+        var broken = Tables.Load(ml, rows.Select((r, i) => new Tables.Row { Group = r.Group, Value = shuffledValues[i], Income = r.Income, Count = r.Count, Small = r.Small, Flag = r.Flag, Size = r.Size }).ToArray());
+        var holdout = Tables.Load(ml, Tables.Grouped(300, seed: 9));
+
+        // A class column of two categories is scored by AUC: the same rows give the real figure; synthetic rows come close.
+        var byGroup = new TableEvaluationOptions { Holdout = holdout, TargetColumnName = "Group", PairTrends = false };
+        var same = ml.Generative().EvaluateTable(fixture.Train, fixture.Train, byGroup).Efficacy!;
+        var synthetic = ml.Generative().EvaluateTable(fixture.Train, fixture.Model.Generate(600, seed: 1), byGroup).Efficacy!;
+        output.WriteLine($"Group (AUC): real {same.Real:F3}, trained on the same rows {same.Synthetic:F3}, on synthetic rows {synthetic.Synthetic:F3}");
+        Assert.Equal("AUC", same.Metric);
+        Assert.Equal(same.Real, same.Synthetic, 1e-9);
+        Assert.True(same.Real > 0.95, $"Group follows Value: AUC {same.Real:F3}");
+        Assert.True(synthetic.Gap < 0.05, $"synthetic rows lose {synthetic.Gap:F3} of AUC");
+
+        // A number is scored by R²: rows whose Value was shuffled away from its group teach nothing about it.
+        var byValue = new TableEvaluationOptions { Holdout = holdout, TargetColumnName = "Value", PairTrends = false };
+        var regression = ml.Generative().EvaluateTable(fixture.Train, fixture.Train, byValue).Efficacy!;
+        var shuffled = ml.Generative().EvaluateTable(fixture.Train, broken, byValue).Efficacy!;
+        output.WriteLine($"Value (R²): real {regression.Real:F3}, trained on shuffled values {shuffled.Synthetic:F3}");
+        Assert.Equal("RSquared", regression.Metric);
+        Assert.True(regression.Real > 0.9, $"Value follows Group: R² {regression.Real:F3}");
+        Assert.True(shuffled.Synthetic < 0.1, $"shuffled values still predict: R² {shuffled.Synthetic:F3}");
+
+        var e = Assert.Throws<ArgumentException>(() => ml.Generative().EvaluateTable(fixture.Train, fixture.Train, new TableEvaluationOptions { TargetColumnName = "Value" }));
+        Assert.Contains("Holdout", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ml.Generative().EvaluateTable(fixture.Train, fixture.Train, new TableEvaluationOptions { Holdout = holdout, TargetColumnName = "Nope" }));
+        Assert.Contains("'Nope'", e.Message);
+    }
+
+    [Fact]
+    public void FifthPercentileDistanceIsZeroForCopiesAndReportedForTheHoldout()
+    {
+        var holdout = Tables.Load(fixture.Ml, Tables.Grouped(300, seed: 9));
+        var copies = fixture.Ml.Generative().EvaluateTable(fixture.Train, fixture.Train, new TableEvaluationOptions { Holdout = holdout, PairTrends = false }).Distance!;
+        Assert.Equal(0, copies.SyntheticFifthPercentile);
+        Assert.True(copies.HoldoutFifthPercentile > 0);
+        Assert.True(copies.HoldoutFifthPercentile <= copies.HoldoutMedian);
+    }
+
     [Fact]
     public void IdenticalTablesScoreOneAndAreExactCopies()
     {

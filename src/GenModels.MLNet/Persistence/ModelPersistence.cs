@@ -23,8 +23,8 @@ internal sealed record ModelFormat(string Signature, string LoaderSignature, Typ
     /// </summary>
     public const uint Version2 = 0x00010002;
 
-    /// <summary>The format this release writes.</summary>
-    public uint Current => Version2;
+    /// <summary>The format this release writes for this type (<see cref="Version2"/> unless the type's own header moved on).</summary>
+    public uint Current { get; init; } = Version2;
     /// <summary>The oldest format this release reads.</summary>
     public uint OldestReadable => Version1;
 

@@ -84,6 +84,10 @@ internal static class ColumnReaders
             var read = Numeric(row, column);
             double mean = c.Mean, std = c.StandardDeviation;
             bool indicator = c.HasMissing;
+            var modes = c.Modes;
+            int modeCount = c.ModeCount, flags = start + 1 + modeCount;
+            // A missing value of a mode-specific column sits at α = 0 of its heaviest mode, so that block stays a one-hot.
+            int heaviest = modeCount == 0 ? 0 : Enumerable.Range(0, modeCount).MaxBy(k => modes[k].Weight);
             return encoded =>
             {
                 double x = read();
@@ -91,11 +95,18 @@ internal static class ColumnReaders
                 bool missing = double.IsNaN(x);
                 if (missing && !indicator)
                     throw new InvalidOperationException($"Column '{c.Name}' is missing (NaN) at row {row.Position}, but had no missing values when the encoding was fitted.");
-                encoded[start] = missing ? 0 : (float)((x - mean) / std);
+                if (modeCount == 0) encoded[start] = missing ? 0 : (float)((x - mean) / std);
+                else
+                {
+                    int k = missing ? heaviest : ModeMixture.MostLikely(modes, x);
+                    encoded[start] = missing ? 0 : (float)((x - modes[k].Mean) / (4 * modes[k].StandardDeviation));
+                    Array.Clear(encoded, start + 1, modeCount);
+                    encoded[start + 1 + k] = 1;
+                }
                 if (indicator)
                 {
-                    encoded[start + 1] = missing ? 0 : 1;
-                    encoded[start + 2] = missing ? 1 : 0;
+                    encoded[flags] = missing ? 0 : 1;
+                    encoded[flags + 1] = missing ? 1 : 0;
                 }
             };
         }
@@ -131,10 +142,21 @@ internal static class ColumnReaders
         {
             double mean = c.Mean, std = c.StandardDeviation, min = c.Minimum, max = c.Maximum;
             bool indicator = c.HasMissing, integer = c.IsInteger;
+            int modeCount = c.ModeCount, flags = start + 1 + modeCount;
+            var modeMeans = c.Modes.Select(m => m.Mean).ToArray();
+            var modeScales = c.Modes.Select(m => 4 * m.StandardDeviation).ToArray();
             double Value(ReadOnlySpan<float> row)
             {
-                if (indicator && row[start + 2] > row[start + 1]) return double.NaN;
-                double v = Math.Clamp(row[start] * std + mean, min, max);
+                if (indicator && row[flags + 1] > row[flags]) return double.NaN;
+                double v;
+                if (modeCount == 0) v = row[start] * std + mean;
+                else
+                {
+                    int k = 0;
+                    for (int j = 1; j < modeCount; j++) if (row[start + 1 + j] > row[start + 1 + k]) k = j;
+                    v = row[start] * modeScales[k] + modeMeans[k];
+                }
+                v = Math.Clamp(v, min, max);
                 return integer ? Math.Round(v, MidpointRounding.ToEven) : v;
             }
             var raw = c.Type.RawType;

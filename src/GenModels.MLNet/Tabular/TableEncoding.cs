@@ -14,6 +14,19 @@ public enum TableColumnKind
     Categorical,
 }
 
+/// <summary>How a numeric column becomes encoded values.</summary>
+public enum NumericEncoding
+{
+    /// <summary>One value: (x − mean) / standard deviation.</summary>
+    Standardized,
+    /// <summary>
+    /// CTGAN's mode-specific normalisation: a small Gaussian mixture is fitted to the column (see
+    /// <see cref="TableColumnEncoding.Modes"/>); a value becomes a one-hot of its most likely mode k plus
+    /// α = (x − μₖ) / (4σₖ). Point masses (a run of zeros), skewed and multimodal columns so become easy for a network.
+    /// </summary>
+    ModeSpecific,
+}
+
 /// <summary>
 /// The encoding of one table column: where its values sit in an encoded row and what it remembers from training.
 /// </summary>
@@ -34,10 +47,18 @@ public sealed class TableColumnEncoding
     public TableColumnKind Kind { get; }
     /// <summary>Index of the column's first value in an encoded row.</summary>
     public int Start { get; internal set; }
-    /// <summary>Number of values the column takes in an encoded row.</summary>
-    public int Width => Kind == TableColumnKind.Numeric ? (HasMissing ? 3 : 1) : Categories.Count;
-    /// <summary>Numeric columns: true when training rows held NaN, so the encoding carries a present/missing one-hot after the value.</summary>
+    /// <summary>
+    /// Number of values the column takes in an encoded row: a category count; or for a number 1 (standardised) or
+    /// 1 + the mode count (mode-specific), plus 2 when it has missing values.
+    /// </summary>
+    public int Width => Kind == TableColumnKind.Numeric ? 1 + ModeCount + (HasMissing ? 2 : 0) : Categories.Count;
+    /// <summary>Numeric columns: true when training rows held NaN, so the encoding carries a present/missing one-hot after the value (and modes).</summary>
     public bool HasMissing { get; internal set; }
+    /// <summary>Numeric columns: standardised or mode-specific.</summary>
+    public NumericEncoding NumericEncoding { get; internal set; }
+    /// <summary>Numeric columns with <see cref="NumericEncoding.ModeSpecific"/>: the Gaussian modes, in order of their means; else empty.</summary>
+    public IReadOnlyList<NumericMode> Modes { get; internal set; } = [];
+    internal int ModeCount => NumericEncoding == NumericEncoding.ModeSpecific ? Modes.Count : 0;
     /// <summary>Numeric columns: mean and standard deviation of the present training values (the standardisation).</summary>
     public double Mean { get; internal set; }
     /// <summary>Numeric columns: the standard deviation used to standardise (1 for a constant column).</summary>
@@ -70,9 +91,10 @@ public sealed class TableColumnEncoding
 }
 
 /// <summary>
-/// Turns the rows of an ML.NET table into fixed-length float vectors and back. <see cref="Fit"/> reads the table once:
-/// numeric columns are standardised (mean and standard deviation of the present values) and get a present/missing one-hot
-/// when they held NaN; Boolean, text and key columns become a one-hot over the values seen (empty text and key 0, the
+/// Turns the rows of an ML.NET table into fixed-length float vectors and back. <c>Fit</c> reads the table once:
+/// numeric columns are standardised (mean and standard deviation of the present values) or, with
+/// <see cref="NumericEncoding.ModeSpecific"/>, given CTGAN's mode-specific normalisation (a mode one-hot and a value
+/// within the mode), and get a present/missing one-hot when they held NaN; Boolean, text and key columns become a one-hot over the values seen (empty text and key 0, the
 /// missing values, are one more value). <see cref="Decode(float[])"/> turns vectors back into rows of the original types:
 /// the largest entry of each one-hot picks the value, numbers are clamped to the training range, integers rounded, and
 /// NaN comes back where the missing entry wins. A generator that learns the encoded vectors can so produce rows of the
@@ -85,6 +107,8 @@ public sealed class TableEncoding
     {
         /// <summary>Most distinct values a categorical column may have: more is usually an identifier, not a category.</summary>
         public const int MaxCategories = 1_000;
+        /// <summary>Most Gaussian modes of a numeric column under <see cref="NumericEncoding.ModeSpecific"/> (CTGAN's 10).</summary>
+        public const int MaxModes = 10;
     }
 
     private readonly TableColumnEncoding[] columns;
@@ -99,14 +123,31 @@ public sealed class TableEncoding
             start += c.Width;
         }
         Width = start;
-        Blocks = columns.SelectMany(c => c.Kind == TableColumnKind.Categorical
-                ? [new TabularBlock(c.Start, c.Width, true)]
-                : c.HasMissing ? new[] { new TabularBlock(c.Start, 1, false), new TabularBlock(c.Start + 1, 2, true) } : [new TabularBlock(c.Start, 1, false)])
-            .ToArray();
+        Blocks = columns.SelectMany(ColumnBlocks).ToArray();
         var builder = new DataViewSchema.Builder();
         foreach (var c in columns) builder.AddColumn(c.Name, c.Type, KeyAnnotations(c));
         Schema = builder.ToSchema();
     }
+
+    // A numeric column: its value (α under mode-specific normalisation), its mode one-hot, its present/missing one-hot.
+    private static IEnumerable<TabularBlock> ColumnBlocks(TableColumnEncoding c)
+    {
+        if (c.Kind == TableColumnKind.Categorical)
+        {
+            yield return new TabularBlock(c.Start, c.Width, true);
+            yield break;
+        }
+        yield return new TabularBlock(c.Start, 1, false);
+        if (c.ModeCount > 0) yield return new TabularBlock(c.Start + 1, c.ModeCount, true);
+        if (c.HasMissing) yield return new TabularBlock(c.Start + 1 + c.ModeCount, 2, true);
+    }
+
+    /// <summary>
+    /// The blocks that are the one-hot of a Boolean, text or key column (not modes nor missing flags of a number), as
+    /// indices into <see cref="Blocks"/>: what a conditional generator can be conditioned on.
+    /// </summary>
+    public IReadOnlyList<int> CategoricalColumnBlocks =>
+        Blocks.Select((b, i) => (b, i)).Where(p => columns.Any(c => c.Kind == TableColumnKind.Categorical && c.Start == p.b.Start)).Select(p => p.i).ToArray();
 
     /// <summary>The encoded columns, in schema order.</summary>
     public IReadOnlyList<TableColumnEncoding> Columns => columns;
@@ -127,12 +168,23 @@ public sealed class TableEncoding
     /// column with more than <paramref name="maxCategories"/> distinct values, or an infinite number; and when there are no rows.
     /// </summary>
     public static TableEncoding Fit(IDataView data, IEnumerable<string>? columnNames = null, int maxCategories = Defaults.MaxCategories,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Fit(data, new TableEncodingOptions { ColumnNames = columnNames?.ToArray(), MaxCategories = maxCategories }, cancellationToken);
+
+    /// <summary>
+    /// Learns the encoding with every setting in <paramref name="options"/> (see the other overload); with
+    /// <see cref="NumericEncoding.ModeSpecific"/> the modes of each numeric column are fitted here.
+    /// </summary>
+    public static TableEncoding Fit(IDataView data, TableEncodingOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (maxCategories < 1) throw new ArgumentOutOfRangeException(nameof(maxCategories), maxCategories, "At least one category must be allowed.");
-        var selected = Select(data.Schema, columnNames);
-        var stats = selected.Select(c => new ColumnStatistics(c, maxCategories)).ToArray();
+        ArgumentNullException.ThrowIfNull(options);
+        int maxCategories = options.MaxCategories;
+        if (maxCategories < 1) throw new ArgumentOutOfRangeException(nameof(options.MaxCategories), maxCategories, "At least one category must be allowed.");
+        if (options.MaxModes < 1 || options.MaxModes > 100) throw new ArgumentOutOfRangeException(nameof(options.MaxModes), options.MaxModes, "Between 1 and 100 modes.");
+        if (!Enum.IsDefined(options.NumericEncoding)) throw new ArgumentOutOfRangeException(nameof(options.NumericEncoding), options.NumericEncoding, "Unknown numeric encoding.");
+        var selected = Select(data.Schema, options.ColumnNames);
+        var stats = selected.Select(c => new ColumnStatistics(c, maxCategories, options)).ToArray();
         long rows = 0;
         using (var cursor = data.GetRowCursor(selected))
         {
@@ -227,7 +279,9 @@ public sealed class TableEncoding
     // Binary format (inside a model's header): int columnCount; per column: string name; byte typeCode (TypeCodes);
     // for keys: ulong keyCount, int keyValueCount, keyValueCount × string; byte kind;
     // numeric: bool hasMissing, double mean, std, min, max; categorical: int count, count × (string category, ulong code).
-    internal void Write(BinaryWriter w)
+    // With modes (the tabular synthesizer's format 3 on): each numeric column then adds byte numericEncoding,
+    // int modeCount, modeCount × (double weight, mean, std).
+    internal void Write(BinaryWriter w, bool withModes)
     {
         w.Write(columns.Length);
         foreach (var c in columns)
@@ -248,6 +302,17 @@ public sealed class TableEncoding
                 w.Write(c.StandardDeviation);
                 w.Write(c.Minimum);
                 w.Write(c.Maximum);
+                if (withModes)
+                {
+                    w.Write((byte)c.NumericEncoding);
+                    w.Write(c.Modes.Count);
+                    foreach (var m in c.Modes)
+                    {
+                        w.Write(m.Weight);
+                        w.Write(m.Mean);
+                        w.Write(m.StandardDeviation);
+                    }
+                }
             }
             else
             {
@@ -261,7 +326,7 @@ public sealed class TableEncoding
         }
     }
 
-    internal static TableEncoding Read(BinaryReader r)
+    internal static TableEncoding Read(BinaryReader r, bool withModes)
     {
         int count = Persistence.ModelPersistence.ReadCount(r, "the column count", 1, 1_000_000);
         var result = new TableColumnEncoding[count];
@@ -290,6 +355,16 @@ public sealed class TableEncoding
                 c.StandardDeviation = r.ReadDouble();
                 c.Minimum = r.ReadDouble();
                 c.Maximum = r.ReadDouble();
+                if (withModes)
+                {
+                    c.NumericEncoding = (NumericEncoding)r.ReadByte();
+                    if (!Enum.IsDefined(c.NumericEncoding)) throw new InvalidDataException($"The saved model is corrupt: column '{name}' has an unknown numeric encoding.");
+                    var modes = new NumericMode[Persistence.ModelPersistence.ReadCount(r, "a mode count", 0, 1_000)];
+                    for (int k = 0; k < modes.Length; k++) modes[k] = new NumericMode(r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+                    if ((c.NumericEncoding == NumericEncoding.ModeSpecific) != (modes.Length > 0) || modes.Any(m => !(m.StandardDeviation > 0) || !(m.Weight > 0)))
+                        throw new InvalidDataException($"The saved model is corrupt: column '{name}' has invalid modes.");
+                    c.Modes = modes;
+                }
             }
             else
             {
@@ -310,8 +385,9 @@ public sealed class TableEncoding
     }
 
     /// <summary>The statistics <see cref="Fit"/> gathers for one column.</summary>
-    private sealed class ColumnStatistics(DataViewSchema.Column column, int maxCategories)
+    private sealed class ColumnStatistics(DataViewSchema.Column column, int maxCategories, TableEncodingOptions options)
     {
+        private readonly List<double>? values = column.Type is NumberDataViewType && options.NumericEncoding == NumericEncoding.ModeSpecific ? [] : null;
         private long present, missing;
         private double mean, m2, min = double.PositiveInfinity, max = double.NegativeInfinity;
         private readonly Dictionary<string, ulong> categories = new(StringComparer.Ordinal);
@@ -328,6 +404,7 @@ public sealed class TableEncoding
                     if (double.IsNaN(x)) { missing++; return; }
                     if (double.IsInfinity(x)) throw new InvalidOperationException($"Column '{column.Name}' holds an infinite value at row {row.Position}.");
                     present++;
+                    values?.Add(x);
                     double delta = x - mean;                  // Welford's running mean and variance
                     mean += delta / present;
                     m2 += delta * (x - mean);
@@ -360,6 +437,11 @@ public sealed class TableEncoding
                 c.StandardDeviation = std > 1e-12 * Math.Max(1, Math.Abs(mean)) ? std : 1;
                 c.Minimum = min;
                 c.Maximum = max;
+                if (values is not null)
+                {
+                    c.NumericEncoding = NumericEncoding.ModeSpecific;
+                    c.Modes = ModeMixture.Fit(values, options.MaxModes, options.Seed);
+                }
             }
             else
             {
@@ -377,6 +459,21 @@ public sealed class TableEncoding
         public void Fill(long start, int count, float[] destination) => Array.Copy(values, start * width, destination, 0, (long)count * width);
         public void Dispose() { }
     }
+}
+
+/// <summary>Settings of <see cref="TableEncoding.Fit(IDataView, TableEncodingOptions, CancellationToken)"/>.</summary>
+public sealed class TableEncodingOptions
+{
+    /// <summary>The columns to encode; null encodes every visible column.</summary>
+    public string[]? ColumnNames;
+    /// <summary>Most distinct values of a Boolean, text or key column.</summary>
+    public int MaxCategories = TableEncoding.Defaults.MaxCategories;
+    /// <summary>How numeric columns are encoded.</summary>
+    public NumericEncoding NumericEncoding = NumericEncoding.Standardized;
+    /// <summary>Most Gaussian modes per numeric column under <see cref="NumericEncoding.ModeSpecific"/> (1 to 100).</summary>
+    public int MaxModes = TableEncoding.Defaults.MaxModes;
+    /// <summary>Seed of the subsample a long column's modes are fitted on (more than 20,000 present values).</summary>
+    public int Seed;
 }
 
 /// <summary>A source of encoded rows, read in order by one cursor: the network of a generator, or an array.</summary>

@@ -28,8 +28,19 @@ public sealed class TableEvaluationOptions
     public bool DistanceToClosestRecord = true;
     /// <summary>Rows of each table used for the distance to the closest record.</summary>
     public int PrivacyRows = Defaults.PrivacyRows;
-    /// <summary>Optional real rows not used for training: their distances to the training rows are the yardstick for the synthetic rows'.</summary>
+    /// <summary>
+    /// Optional real rows not used for training: their distances to the training rows are the yardstick for the synthetic
+    /// rows', and the rows machine-learning efficacy is scored on.
+    /// </summary>
     public IDataView? Holdout;
+    /// <summary>
+    /// If set (with <see cref="Holdout"/>), the column machine-learning efficacy predicts from the others: an ML.NET model
+    /// trained on the synthetic rows and one trained on the real rows are scored on the held-out rows (AUC for a column of
+    /// two categories, accuracy for more, R² for a number). See <see cref="MachineLearningEfficacy"/>.
+    /// </summary>
+    public string? TargetColumnName;
+    /// <summary>Seed of the efficacy models' training.</summary>
+    public int Seed;
 }
 
 /// <summary>How closely one synthetic column follows the real one: 1 is identical distributions, 0 none in common.</summary>
@@ -60,20 +71,38 @@ public sealed record ColumnPairScore(string First, string Second, string Metric,
 /// Share of held-out real rows equal to a training row, or null without a holdout: on tables of few categorical columns,
 /// new real rows repeat old ones too, and this is the share a synthesizer that does not copy can be expected to reach.
 /// </param>
-public sealed record ClosestRecordDistance(double SyntheticMedian, double SyntheticExactCopies, double? HoldoutMedian, double? HoldoutExactCopies);
+public sealed record ClosestRecordDistance(double SyntheticMedian, double SyntheticExactCopies, double? HoldoutMedian, double? HoldoutExactCopies)
+{
+    /// <summary>
+    /// 5th percentile of the synthetic rows' distances to their closest real row: the closest twentieth of the synthetic
+    /// rows lie nearer than this.
+    /// </summary>
+    public double SyntheticFifthPercentile { get; init; }
+    /// <summary>
+    /// 5th percentile of the held-out real rows' distances to their closest training row, or null without a holdout. A
+    /// synthesizer whose <see cref="SyntheticFifthPercentile"/> is at least this places no more rows close to training rows
+    /// than new real data does.
+    /// </summary>
+    public double? HoldoutFifthPercentile { get; init; }
+}
 
 /// <summary>
 /// The comparison of a synthetic table with a real one (in the manner of SDMetrics' quality report): per-column shape
-/// scores, pair-trend scores, and the distance to the closest real record.
+/// scores, pair-trend scores, the distance to the closest real record and, when asked, machine-learning efficacy.
 /// </summary>
 public sealed class TableEvaluation
 {
-    internal TableEvaluation(IReadOnlyList<ColumnShapeScore> columns, IReadOnlyList<ColumnPairScore> pairs, ClosestRecordDistance? distance)
+    internal TableEvaluation(IReadOnlyList<ColumnShapeScore> columns, IReadOnlyList<ColumnPairScore> pairs, ClosestRecordDistance? distance,
+        MachineLearningEfficacy? efficacy)
     {
         Columns = columns;
         Pairs = pairs;
         Distance = distance;
+        Efficacy = efficacy;
     }
+
+    /// <summary>Machine-learning efficacy, or null when no <see cref="TableEvaluationOptions.TargetColumnName"/> was given.</summary>
+    public MachineLearningEfficacy? Efficacy { get; }
 
     /// <summary>One score per column.</summary>
     public IReadOnlyList<ColumnShapeScore> Columns { get; }
@@ -93,7 +122,9 @@ public sealed class TableEvaluation
         $"overall {Overall:F4}, column shapes {ColumnShapes:F4}, pair trends {PairTrends:F4}" + Environment.NewLine
         + string.Join(Environment.NewLine, Columns.Select(c => $"  {c.Column}: {c.Metric} {c.Score:F4} (missing {c.RealMissingShare:P1} real, {c.SyntheticMissingShare:P1} synthetic)"))
         + (Distance is { } d ? Environment.NewLine + $"  closest real record: median {d.SyntheticMedian:F4}, exact copies {d.SyntheticExactCopies:P1}"
-            + (d.HoldoutMedian is { } h ? $"; held-out real rows: median {h:F4}, exact copies {d.HoldoutExactCopies:P1}" : "") : "");
+            + $", 5th percentile {d.SyntheticFifthPercentile:F4}"
+            + (d.HoldoutMedian is { } h ? $"; held-out real rows: median {h:F4}, exact copies {d.HoldoutExactCopies:P1}, 5th percentile {d.HoldoutFifthPercentile:F4}" : "") : "")
+        + (Efficacy is { } m ? Environment.NewLine + $"  efficacy ({m.Target}, {m.Metric}): {m.Synthetic:F4} trained on synthetic rows, {m.Real:F4} on real rows" : "");
 }
 
 /// <summary>Computes a <see cref="TableEvaluation"/>.</summary>
@@ -106,7 +137,11 @@ internal static class TableEvaluator
         ArgumentNullException.ThrowIfNull(options);
         if (options.Bins < 2 || options.Bins > 100) throw new ArgumentOutOfRangeException(nameof(options.Bins), options.Bins, "Between 2 and 100 bins.");
         if (options.PrivacyRows < 1) throw new ArgumentOutOfRangeException(nameof(options.PrivacyRows), options.PrivacyRows, "At least one row.");
+        if (options.TargetColumnName is not null && options.Holdout is null)
+            throw new ArgumentException("Machine-learning efficacy needs held-out real rows: set Holdout as well as TargetColumnName.", nameof(options.Holdout));
         var encoding = TableEncoding.Fit(real, options.ColumnNames, int.MaxValue);
+        if (options.TargetColumnName is { } target && encoding.Columns.All(c => c.Name != target))
+            throw new ArgumentException($"The target column '{target}' is not one of the compared columns ({string.Join(", ", encoding.Columns.Select(c => c.Name))}).", nameof(options.TargetColumnName));
         var realColumns = Read(real, encoding, nameof(real));
         var syntheticColumns = Read(synthetic, encoding, nameof(synthetic));
         if (syntheticColumns[0].Rows == 0) throw new ArgumentException("The synthetic table has no rows.", nameof(synthetic));
@@ -118,7 +153,8 @@ internal static class TableEvaluator
                 for (int j = i + 1; j < encoding.Columns.Count; j++)
                     pairs.Add(Pair(encoding.Columns[i], encoding.Columns[j], realColumns[i], realColumns[j], syntheticColumns[i], syntheticColumns[j], options.Bins));
         var distance = options.DistanceToClosestRecord ? ClosestRecord(encoding, real, synthetic, options) : null;
-        return new TableEvaluation(shapes, pairs, distance);
+        var efficacy = options.TargetColumnName is { } t ? TableEfficacy.Measure(encoding, real, synthetic, options.Holdout!, t, options.Seed) : null;
+        return new TableEvaluation(shapes, pairs, distance, efficacy);
     }
 
     /// <summary>A column's values: numbers (NaN = missing) or category texts ("" = missing).</summary>
@@ -243,7 +279,10 @@ internal static class TableEvaluator
         var fake = Take(encoding.Encode(synthetic), w, options.PrivacyRows);
         var distances = Closest(fake, train, w);
         double[]? holdout = options.Holdout is { } h ? Closest(Take(encoding.Encode(h), w, options.PrivacyRows), train, w) : null;
-        return new ClosestRecordDistance(Median(distances), Copies(distances), holdout is null ? null : Median(holdout), holdout is null ? null : Copies(holdout));
+        return new ClosestRecordDistance(Median(distances), Copies(distances), holdout is null ? null : Median(holdout), holdout is null ? null : Copies(holdout))
+        {
+            SyntheticFifthPercentile = Percentile(distances, 0.05), HoldoutFifthPercentile = holdout is null ? null : Percentile(holdout, 0.05),
+        };
     }
 
     /// <summary>The first <paramref name="rows"/> rows of encoded values (every row when fewer).</summary>
@@ -270,6 +309,16 @@ internal static class TableEvaluator
     }
 
     private static double Copies(double[] distances) => distances.Count(d => d < 1e-6) / (double)distances.Length;
+
+    /// <summary>The <paramref name="q"/>-quantile with linear interpolation between order statistics.</summary>
+    internal static double Percentile(double[] values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        double position = q * (sorted.Length - 1);
+        int low = (int)Math.Floor(position), high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + (position - low) * (sorted[high] - sorted[low]);
+    }
 
     private static double Median(double[] values)
     {

@@ -7,8 +7,20 @@ using Microsoft.ML.Runtime;
 
 namespace GenModels.MLNet.Tabular;
 
+/// <summary>The network behind a tabular synthesizer (both from Xu et al. 2019).</summary>
+public enum TabularModel
+{
+    /// <summary>TVAE: a VAE over the encoded row (<see cref="GenModels.Torch.Tabular.TabularVae"/>).</summary>
+    Tvae,
+    /// <summary>
+    /// CTGAN: a conditional Wasserstein GAN with gradient penalty, packed discriminator and training-by-sampling
+    /// (<see cref="GenModels.Torch.Tabular.Ctgan"/>).
+    /// </summary>
+    Ctgan,
+}
+
 /// <summary>
-/// Trains a tabular synthesizer (TVAE, Xu et al. 2019) on the columns of a table — numbers, Booleans, text and keys, with
+/// Trains a tabular synthesizer (TVAE or CTGAN, Xu et al. 2019) on the columns of a table — numbers, Booleans, text and keys, with
 /// missing values — and produces a <see cref="TabularSynthesizerTransformer"/> whose
 /// <see cref="TabularSynthesizerTransformer.Generate"/> is a lazy data source of synthetic rows with the table's own
 /// schema. Created by <c>mlContext.Generative().TabularSynthesizer(...)</c>.
@@ -18,8 +30,20 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
     /// <summary>Options of <see cref="TabularSynthesizerEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
     {
-        // The network defaults live in GenModels.Torch's TabularVaeOptions; these fields start from them.
-        private static readonly TabularVaeOptions Model = new();
+        // The network defaults live in GenModels.Torch's TabularVaeOptions and CtganOptions; these fields start from them.
+        private static readonly TabularVaeOptions Vae = new();
+        private static readonly CtganOptions Gan = new();
+
+        /// <summary>Default values of the options that are not the networks' own.</summary>
+        public static class Defaults
+        {
+            /// <summary>The network: TVAE (see the tabular-synthesis benchmark in README for the measurement behind it).</summary>
+            public const TabularModel Model = TabularModel.Tvae;
+            /// <summary>CTGAN's Adam learning rate for both networks (2e-4, as published).</summary>
+            public const double CtganLearningRate = 2e-4;
+            /// <summary>CTGAN's batch (500 rows, fewer on a smaller table; rounded up to whole packs) when <see cref="TrainingRunOptions.BatchSize"/> is unset.</summary>
+            public const int CtganBatchSize = 500;
+        }
 
         /// <summary>
         /// Creates options with the synthesizer's defaults: learning rate 1e-3 and, while <see cref="TrainingRunOptions.Epochs"/>
@@ -36,18 +60,44 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         public string? ConditionColumnName;
         /// <summary>Most distinct values of a Boolean, text or key column; more fails at <c>Fit</c> naming the column.</summary>
         public int MaxCategories = TableEncoding.Defaults.MaxCategories;
-        /// <summary>Hidden widths of the encoder; the decoder mirrors them.</summary>
-        public int[] HiddenSizes = Model.HiddenSizes.ToArray();
-        /// <summary>Length of the code.</summary>
-        public int LatentDimension = Model.LatentDimension;
-        /// <summary>Weight of the reconstruction terms against the KL term (TVAE's loss factor).</summary>
-        public double LossFactor = Model.LossFactor;
+        /// <summary>The network: <see cref="TabularModel.Tvae"/> (the default) or <see cref="TabularModel.Ctgan"/>.</summary>
+        public TabularModel Model = Defaults.Model;
+        /// <summary>
+        /// How numeric columns are encoded. Null (the default) picks by model: <see cref="Tabular.NumericEncoding.ModeSpecific"/>
+        /// for both (see <see cref="ResolvedNumericEncoding"/>).
+        /// </summary>
+        public NumericEncoding? NumericEncoding;
+        /// <summary>Most Gaussian modes per numeric column under mode-specific normalisation.</summary>
+        public int MaxModes = TableEncoding.Defaults.MaxModes;
+        /// <summary>TVAE: hidden widths of the encoder; the decoder mirrors them.</summary>
+        public int[] HiddenSizes = Vae.HiddenSizes.ToArray();
+        /// <summary>TVAE: length of the code.</summary>
+        public int LatentDimension = Vae.LatentDimension;
+        /// <summary>TVAE: weight of the reconstruction terms against the KL term (TVAE's loss factor).</summary>
+        public double LossFactor = Vae.LossFactor;
+        /// <summary>CTGAN: length of the generator's noise.</summary>
+        public int NoiseDimension = Gan.NoiseDimension;
+        /// <summary>CTGAN: widths of the generator's residual layers.</summary>
+        public int[] GeneratorHiddenSizes = Gan.GeneratorHiddenSizes.ToArray();
+        /// <summary>CTGAN: widths of the discriminator's hidden layers.</summary>
+        public int[] DiscriminatorHiddenSizes = Gan.DiscriminatorHiddenSizes.ToArray();
+        /// <summary>CTGAN: rows the discriminator judges together (PacGAN).</summary>
+        public int Pac = Gan.Pac;
+        /// <summary>CTGAN: weight of the gradient penalty.</summary>
+        public double GradientPenalty = Gan.GradientPenalty;
+        /// <summary>CTGAN: Adam's learning rate of both networks (<see cref="TrainingRunOptions.LearningRate"/> is TVAE's).</summary>
+        public double CtganLearningRate = Defaults.CtganLearningRate;
+
+        /// <summary>The numeric encoding <c>Fit</c> uses: <see cref="NumericEncoding"/>, or the model's default when it is null.</summary>
+        public NumericEncoding ResolvedNumericEncoding => NumericEncoding ?? Tabular.NumericEncoding.ModeSpecific;
 
         internal override string TrainingColumnName => ConditionColumnName ?? "";
         private protected override IEnumerable<string?> OutputNames() => [];
         private protected override void CopyArrays()
         {
             HiddenSizes = HiddenSizes?.ToArray()!;
+            GeneratorHiddenSizes = GeneratorHiddenSizes?.ToArray()!;
+            DiscriminatorHiddenSizes = DiscriminatorHiddenSizes?.ToArray()!;
             ColumnNames = ColumnNames?.ToArray();
         }
 
@@ -62,9 +112,22 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
             }
             if (ConditionColumnName is not null) CheckName(ConditionColumnName, nameof(ConditionColumnName));
             if (MaxCategories < 1) throw new ArgumentOutOfRangeException(nameof(MaxCategories), MaxCategories, "At least one category must be allowed.");
+            if (!Enum.IsDefined(Model)) throw new ArgumentOutOfRangeException(nameof(Model), Model, "Unknown tabular model.");
+            if (NumericEncoding is { } e && !Enum.IsDefined(e)) throw new ArgumentOutOfRangeException(nameof(NumericEncoding), e, "Unknown numeric encoding.");
+            if (MaxModes < 1 || MaxModes > 100) throw new ArgumentOutOfRangeException(nameof(MaxModes), MaxModes, "Between 1 and 100 modes.");
+            if (!(CtganLearningRate > 0) || double.IsInfinity(CtganLearningRate)) throw new ArgumentOutOfRangeException(nameof(CtganLearningRate), CtganLearningRate, "Must be a positive number.");
             ToNetworkOptions([new TabularBlock(0, 1, false)], null, []).Validate();
+            ToCtganOptions([new TabularBlock(0, 1, false)], [], [], null).Validate();
             base.Validate();
         }
+
+        internal CtganOptions ToCtganOptions(IReadOnlyList<TabularBlock> blocks, int[] conditionalBlocks, double[][] frequencies, int? conditionBlock) => new()
+        {
+            DataDimension = blocks.Sum(b => b.Length), Blocks = blocks.ToArray(), ConditionalBlocks = conditionalBlocks, CategoryFrequencies = frequencies,
+            ConditionBlock = conditionBlock, NoiseDimension = NoiseDimension, GeneratorHiddenSizes = GeneratorHiddenSizes?.ToArray()!,
+            DiscriminatorHiddenSizes = DiscriminatorHiddenSizes?.ToArray()!, Pac = Pac, GradientPenalty = GradientPenalty,
+            BoundedContinuous = ResolvedNumericEncoding == Tabular.NumericEncoding.ModeSpecific,
+        };
 
         internal TabularVaeOptions ToNetworkOptions(IReadOnlyList<TabularBlock> blocks, int? conditionBlock, double[] conditionFrequencies) => new()
         {
@@ -113,8 +176,13 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
     public TabularSynthesizerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        const string component = "TabularSynthesizer";
-        var encoding = TableEncoding.Fit(input, options.ColumnNames, options.MaxCategories, options.CancellationToken);
+        string component = options.Model == TabularModel.Ctgan ? "TabularSynthesizer (CTGAN)" : "TabularSynthesizer (TVAE)";
+        int seed = options.Seed ?? MLNetInternals.SeedFrom(env, component);
+        var encoding = TableEncoding.Fit(input, new TableEncodingOptions
+        {
+            ColumnNames = options.ColumnNames, MaxCategories = options.MaxCategories, NumericEncoding = options.ResolvedNumericEncoding,
+            MaxModes = options.MaxModes, Seed = seed,
+        }, options.CancellationToken);
         int? conditionBlock = null;
         if (options.ConditionColumnName is { } condition)
         {
@@ -124,23 +192,38 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
             conditionBlock = encoding.Blocks.Select((b, i) => (b, i)).First(p => p.b.Start == column.Start).i;
         }
         GenModels.Torch.TorchRuntime.EnsureLoaded(); // the first torch use of a Fit: a clear message if libtorch cannot load
-        int seed = options.Seed ?? MLNetInternals.SeedFrom(env, component);
         var values = encoding.Encode(input, options.CancellationToken);
         int rows = values.Length / encoding.Width;
         // from_array wraps the managed array without copying; clone so the tensor owns its memory.
         using var view = TorchSharp.torch.from_array(values).view(rows, encoding.Width);
         using var data = view.clone();
-        double[] frequencies = [];
-        if (conditionBlock is { } b)
+        double[] Shares(TabularBlock block)
         {
-            var block = encoding.Blocks[b];
             using var sums = data.narrow(1, block.Start, block.Length).sum(dim: 0L);
-            frequencies = sums.data<float>().Select(s => (double)s / rows).ToArray();
+            return sums.data<float>().Select(s => (double)s / rows).ToArray();
         }
-        var network = options.ToNetworkOptions(encoding.Blocks, conditionBlock, frequencies);
-        var (model, result) = EstimatorFitting.Train(env, component, options, seed, rows,
-            training => TabularVaeTraining.Fit(data, network, training),
-            $"{encoding.Columns.Count} columns encoded as {encoding.Width} values, hidden [{string.Join(", ", network.HiddenSizes)}], code {network.LatentDimension}");
+        string described = $"{encoding.Columns.Count} columns encoded as {encoding.Width} values ({options.ResolvedNumericEncoding} numbers)";
+        ITabularGenerator model;
+        TrainingResult result;
+        if (options.Model == TabularModel.Ctgan)
+        {
+            var conditional = encoding.CategoricalColumnBlocks.ToArray();
+            var network = options.ToCtganOptions(encoding.Blocks, conditional, conditional.Select(i => Shares(encoding.Blocks[i])).ToArray(), conditionBlock);
+            (model, result) = EstimatorFitting.Train(env, component, options, seed, rows, training =>
+            {
+                training.LearningRate = options.CtganLearningRate;
+                training.BatchSize ??= Math.Min(Options.Defaults.CtganBatchSize, rows);
+                training.WarnIfUnconverged = false;     // a GAN's losses do not level off as a likelihood does
+                return CtganTraining.Fit(data, network, training);
+            }, $"{described}, generator [{string.Join(", ", network.GeneratorHiddenSizes)}], critic [{string.Join(", ", network.DiscriminatorHiddenSizes)}], pac {network.Pac}");
+        }
+        else
+        {
+            var network = options.ToNetworkOptions(encoding.Blocks, conditionBlock, conditionBlock is { } b ? Shares(encoding.Blocks[b]) : []);
+            (model, result) = EstimatorFitting.Train(env, component, options, seed, rows,
+                training => TabularVaeTraining.Fit(data, network, training),
+                $"{described}, hidden [{string.Join(", ", network.HiddenSizes)}], code {network.LatentDimension}");
+        }
         return new TabularSynthesizerTransformer(model, encoding, options.ConditionColumnName, options.TransformBatchSize, result);
     }
 }

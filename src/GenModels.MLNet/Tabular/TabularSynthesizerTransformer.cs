@@ -20,15 +20,18 @@ namespace GenModels.MLNet.Tabular;
 public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
 {
     internal const string LoaderSignature = "GenModelsTabularSynth"; // ML.NET allows at most 23 characters
-    private const string NetworkKind = "TabularVae";
-    private static readonly ModelFormat SavedFormat = new("GMTABVAE", LoaderSignature, typeof(TabularSynthesizerTransformer));
+    private const string VaeKind = "TabularVae", CtganKind = "Ctgan";
+    /// <summary>Format 3: the encoding carries each numeric column's encoding and modes, and the header names the model.</summary>
+    private const uint Version3 = 0x00010003;
+    private static readonly ModelFormat SavedFormat = new("GMTABVAE", LoaderSignature, typeof(TabularSynthesizerTransformer)) { Current = Version3 };
 
-    private readonly TransformerNetwork<TabularVae> network;
+    private readonly TransformerNetwork<ITabularGenerator> network;
 
-    internal TabularSynthesizerTransformer(TabularVae model, TableEncoding encoding, string? conditionColumnName, int batchSize, TrainingResult? training)
+    internal TabularSynthesizerTransformer(ITabularGenerator model, TableEncoding encoding, string? conditionColumnName, int batchSize, TrainingResult? training)
     {
         Limits.CheckTransformBatchSize(batchSize, nameof(batchSize));
-        network = new TransformerNetwork<TabularVae>(model, nameof(TabularSynthesizerTransformer));
+        network = new TransformerNetwork<ITabularGenerator>(model, nameof(TabularSynthesizerTransformer));
+        Model = model is Ctgan ? TabularModel.Ctgan : TabularModel.Tvae;
         Encoding = encoding;
         ConditionColumnName = conditionColumnName;
         BatchSize = batchSize;
@@ -37,6 +40,8 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
 
     /// <summary>How the table's columns are encoded for the network, and the schema of generated rows (<see cref="TableEncoding.Schema"/>).</summary>
     public TableEncoding Encoding { get; }
+    /// <summary>The network behind the synthesizer.</summary>
+    public TabularModel Model { get; }
     /// <summary>The column the model is conditioned on, or null.</summary>
     public string? ConditionColumnName { get; }
     /// <summary>Rows per network call when generating.</summary>
@@ -96,7 +101,7 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
     }
 
     /// <summary>The network with its own noise stream: one per cursor, so each read of a generated view gives the same rows.</summary>
-    private sealed class NetworkSource(TabularVae model, int seed, int? condition) : ITableBatchSource
+    private sealed class NetworkSource(ITabularGenerator model, int seed, int? condition) : ITableBatchSource
     {
         private readonly Generator noise = new((ulong)seed);
 
@@ -112,18 +117,26 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
         public void Dispose() => noise.Dispose();
     }
 
-    // Format 2 (ModelPersistence): header = the encoding (TableEncoding.Write); string conditionColumn ("" = none);
-    // int batchSize; then the network (ModelSerializer, kind "TabularVae").
+    // Format 3 (ModelPersistence): header = the encoding with modes (TableEncoding.Write); string conditionColumn ("" = none);
+    // int batchSize; string networkKind ("TabularVae" or "Ctgan"); then the network (ModelSerializer, that kind).
+    // Format 2 (TVAE only): the encoding without modes, conditionColumn, batchSize; the network of kind "TabularVae".
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var model = network.Value;
+        string kind = model is Ctgan ? CtganKind : VaeKind;
         using var stream = new MemoryStream();
-        ModelSerializer.Save(stream, NetworkKind, model.Options, model);
+        if (model is Ctgan gan) ModelSerializer.Save(stream, kind, gan.Options, gan);
+        else
+        {
+            var vae = (TabularVae)model;
+            ModelSerializer.Save(stream, kind, vae.Options, vae);
+        }
         ModelPersistence.Save(ctx, SavedFormat, w =>
         {
-            Encoding.Write(w);
+            Encoding.Write(w, withModes: true);
             w.Write(ConditionColumnName ?? "");
             w.Write(BatchSize);
+            w.Write(kind);
         }, stream.ToArray());
     }
 
@@ -132,14 +145,21 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
         ModelPersistence.Load(ctx, SavedFormat, (r, bytes, format) =>
         {
             if (format < ModelFormat.Version2) throw new InvalidDataException("The saved tabular synthesizer is corrupt: it has no format-2 header.");
-            var encoding = TableEncoding.Read(r);
+            var encoding = TableEncoding.Read(r, withModes: format >= Version3);
             string condition = r.ReadString();
             int batchSize = ModelPersistence.ReadCount(r, "the generation batch size", 1, Limits.MaxTransformBatchSize);
-            var model = ModelSerializer.Load<TabularVaeOptions, TabularVae>(new MemoryStream(bytes), NetworkKind, o => new TabularVae(o));
+            string kind = format >= Version3 ? r.ReadString() : VaeKind;
+            ITabularGenerator model = kind switch
+            {
+                VaeKind => ModelSerializer.Load<TabularVaeOptions, TabularVae>(new MemoryStream(bytes), VaeKind, o => new TabularVae(o)),
+                CtganKind => ModelSerializer.Load<CtganOptions, Ctgan>(new MemoryStream(bytes), CtganKind, o => new Ctgan(o)),
+                _ => throw new InvalidDataException($"The saved tabular synthesizer is corrupt: unknown network kind '{kind}'."),
+            };
             try
             {
-                if (model.Options.DataDimension != encoding.Width)
-                    throw new InvalidDataException($"The saved model is corrupt: its network generates {model.Options.DataDimension} values but its encoding has {encoding.Width}.");
+                int width = model.Blocks.Sum(b => b.Length);
+                if (width != encoding.Width)
+                    throw new InvalidDataException($"The saved model is corrupt: its network generates {width} values but its encoding has {encoding.Width}.");
                 if (condition.Length > 0 && encoding.Columns.All(c => c.Name != condition))
                     throw new InvalidDataException($"The saved model is corrupt: its condition column '{condition}' is not one of its columns.");
                 return new TabularSynthesizerTransformer(model, encoding, condition.Length == 0 ? null : condition, batchSize, null);

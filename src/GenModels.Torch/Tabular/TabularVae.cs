@@ -12,7 +12,7 @@ namespace GenModels.Torch.Tabular;
 /// condition block it is a conditional VAE: the decoder also sees that column's one-hot, so rows of a chosen category can
 /// be generated directly.
 /// </summary>
-public sealed class TabularVae : nn.Module<Tensor, Tensor>
+public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
 {
     private const double MinSigma = 0.01, MaxSigma = 1.0, InitialSigma = 0.1; // TVAE's bounds and start
 
@@ -35,6 +35,9 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>
 
     /// <summary>The options the network was built from.</summary>
     public TabularVaeOptions Options { get; }
+
+    /// <inheritdoc />
+    public TabularBlock[] Blocks => Options.Blocks;
 
     /// <summary>Decoder output: means at continuous positions, logits in one-hot blocks.</summary>
     public override Tensor forward(Tensor z) => decoder.forward(z);

@@ -2,15 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace GenModels.Torch.Tabular;
 
-/// <summary>
-/// A run of encoded values that belong to one table column: a continuous value (length 1, Gaussian likelihood) or a
-/// one-hot block of categories (softmax likelihood).
-/// </summary>
-/// <param name="Start">Index of the block's first value in an encoded row.</param>
-/// <param name="Length">Number of values (1 for a continuous value).</param>
-/// <param name="IsCategorical">True for a one-hot block.</param>
-public sealed record TabularBlock(int Start, int Length, bool IsCategorical);
-
 /// <summary>Network settings of a <see cref="TabularVae"/>.</summary>
 public sealed class TabularVaeOptions
 {
@@ -43,16 +34,7 @@ public sealed class TabularVaeOptions
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (DataDimension < 1) throw new ArgumentOutOfRangeException(nameof(DataDimension), DataDimension, "An encoded row needs at least one value.");
-        if (Blocks is null || Blocks.Length == 0) throw new ArgumentException("At least one block is needed.", nameof(Blocks));
-        int next = 0;
-        foreach (var b in Blocks)
-        {
-            if (b.Start != next || b.Length < 1 || (!b.IsCategorical && b.Length != 1))
-                throw new ArgumentException($"Block {b} does not continue the encoded row at {next} (continuous blocks have length 1).", nameof(Blocks));
-            next += b.Length;
-        }
-        if (next != DataDimension) throw new ArgumentException($"The blocks cover {next} values, not {DataDimension}.", nameof(Blocks));
+        TabularBlock.CheckCover(Blocks, DataDimension);
         if (ConditionBlock is { } c)
         {
             if (c < 0 || c >= Blocks.Length || !Blocks[c].IsCategorical)
