@@ -18,7 +18,7 @@ public static class ConsumptionCode
     {
         var names = Identifiers(manifest.FeatureColumns);
         var sb = new StringBuilder();
-        sb.AppendLine($"// Loads {Path.GetFileName(modelPath)} ({ModelManifest.Describe(manifest.Kind)}) and scores one row.");
+        sb.AppendLine($"// Loads {Path.GetFileName(modelPath)} ({ModelManifest.Name(manifest.Kind)}) and scores one row.");
         sb.AppendLine(Packages);
         sb.AppendLine("using Microsoft.ML;");
         sb.AppendLine("using Microsoft.ML.Data;");
@@ -58,7 +58,7 @@ public static class ConsumptionCode
     {
         string type = manifest.Kind == ModelKind.Gan ? "GenModels.MLNet.Gan.GanTransformer" : "GenModels.MLNet.Diffusion.DiffusionTransformer";
         var sb = new StringBuilder();
-        sb.AppendLine($"// Loads {Path.GetFileName(modelPath)} ({ModelManifest.Describe(manifest.Kind)}) and generates rows.");
+        sb.AppendLine($"// Loads {Path.GetFileName(modelPath)} ({ModelManifest.Name(manifest.Kind)}) and generates rows.");
         sb.AppendLine(Packages);
         sb.AppendLine("using Microsoft.ML;");
         sb.AppendLine("using Microsoft.ML.Data;");

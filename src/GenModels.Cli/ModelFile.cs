@@ -54,13 +54,23 @@ public sealed class ModelManifest
     /// <summary>Latent dimension of an encoder.</summary>
     public int LatentDimension { get; set; }
 
-    /// <summary>Human-readable kind, as messages name it.</summary>
+    /// <summary>The kind in a few words: "a GAN generator".</summary>
+    public static string Name(ModelKind kind) => kind switch
+    {
+        ModelKind.AnomalyDetector => "an anomaly detector",
+        ModelKind.Vae => "a VAE encoder",
+        ModelKind.Gan => "a GAN generator",
+        ModelKind.Diffusion => "a diffusion model",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>The kind and the verb that makes it, as messages name it.</summary>
     public static string Describe(ModelKind kind) => kind switch
     {
-        ModelKind.AnomalyDetector => "an anomaly detector (made by 'genmodels anomaly train')",
-        ModelKind.Vae => "a VAE encoder (made by 'genmodels vae train')",
-        ModelKind.Gan => "a GAN generator (made by 'genmodels gan train')",
-        ModelKind.Diffusion => "a diffusion model (made by 'genmodels diffusion train')",
+        ModelKind.AnomalyDetector => $"{Name(kind)} (made by 'genmodels anomaly train')",
+        ModelKind.Vae => $"{Name(kind)} (made by 'genmodels vae train')",
+        ModelKind.Gan => $"{Name(kind)} (made by 'genmodels gan train')",
+        ModelKind.Diffusion => $"{Name(kind)} (made by 'genmodels diffusion train')",
         _ => kind.ToString(),
     };
 
