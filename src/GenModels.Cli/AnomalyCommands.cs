@@ -29,26 +29,29 @@ public static class AnomalyCommands
         var contamination = CommonOptions.InRange(new Option<double>("--contamination") { Description = "The share of training rows expected to be anomalies; sets the threshold (0 < c <= 0.5).", DefaultValueFactory = _ => AnomalyDetectionTrainerOptions.Defaults.Contamination }, 0, 0.5);
         var latent = CommonOptions.AtLeast(new Option<int>("--latent-dim") { Description = "Size of the code.", DefaultValueFactory = _ => TrainingRunOptions.Defaults.LatentDimension }, 1);
         var training = new CommonOptions.Training();
-        var command = new Command("train", "Train an anomaly detector on a CSV; with --label-column, report ROC-AUC on it.") { data, label, columns, separator, output, trainer, contamination, latent };
+        var images = CommonOptions.Images("A folder of images (png, jpg, bmp, webp) instead of --data: the detector learns what they look like.");
+        var imageSize = CommonOptions.ImageSize();
+        var command = new Command("train", "Train an anomaly detector on a CSV (with --label-column, report ROC-AUC on it) or on a folder of images.")
+            { data, images, imageSize, label, columns, separator, output, trainer, contamination, latent };
         training.AddTo(command);
+        CommonOptions.OneOf(command, data, images);
         command.SetAction(Program.Run((r, cancel) =>
         {
             CommonOptions.UseThreads(r, training.Threads);
-            var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-            var labelColumn = r.GetValue(label) is string l ? table.Column(l, "--label-column") : null;
-            var features = table.FeatureColumns(r.GetValue(columns), [labelColumn?.Name]).Select(c => c.Name).ToArray();
             var ml = new MLContext(r.GetValue(training.Seed));
-            var types = CommonOptions.FeatureTypes(features);
-            if (labelColumn is not null) types[labelColumn.Name] = LabelKind(table, labelColumn);
-            var view = table.Load(ml, types);
-            string featureColumn = CommonOptions.Unused("Features", table.Columns.Select(c => c.Name));
+            if (r.GetValue(images) is not null && r.GetValue(label) is not null)
+                throw new UsageException("--label-column is for CSVs; an image folder has no label column.");
+            var table = r.GetValue(data) is string csv ? CsvTable.Open(csv, r.GetValue(separator)) : null;
+            var input = table is null
+                ? CommonOptions.FromImages(ml, r.GetValue(images)!, r.GetValue(imageSize), classes: false)
+                : CommonOptions.FromCsv(ml, table, r.GetValue(columns), r.GetValue(label), c => LabelKind(c, table));
+            var taken = input.InputColumns;
 
-            var (prep, normalized, scale, offset) = CommonOptions.FitFeatures(ml, view, features, featureColumn);
             var kind = r.GetValue(trainer)!;
             AnomalyDetectionTrainerOptions options = kind == "vae" ? new VaeAnomalyDetectionTrainer.Options() : new AutoencoderAnomalyDetectionTrainer.Options();
-            options.FeatureColumnName = featureColumn;
-            options.ScoreColumnName = CommonOptions.Unused("Score", table.Columns.Select(c => c.Name));
-            options.PredictedLabelColumnName = CommonOptions.Unused("PredictedLabel", table.Columns.Select(c => c.Name));
+            options.FeatureColumnName = input.FeatureColumn;
+            options.ScoreColumnName = CommonOptions.Unused("Score", taken);
+            options.PredictedLabelColumnName = CommonOptions.Unused("PredictedLabel", taken);
             options.Contamination = r.GetValue(contamination);
             options.LatentDimension = r.GetValue(latent);
             var progress = training.Apply(r, options, $"{kind} detector", cancel);
@@ -56,28 +59,27 @@ public static class AnomalyCommands
             try
             {
                 detector = options is VaeAnomalyDetectionTrainer.Options vae
-                    ? ml.AnomalyDetection.Trainers.Vae(vae).Fit(normalized)
-                    : ml.AnomalyDetection.Trainers.Autoencoder((AutoencoderAnomalyDetectionTrainer.Options)options).Fit(normalized);
+                    ? ml.AnomalyDetection.Trainers.Vae(vae).Fit(input.Features)
+                    : ml.AnomalyDetection.Trainers.Autoencoder((AutoencoderAnomalyDetectionTrainer.Options)options).Fit(input.Features);
             }
             finally { progress?.Finish(); }
-            var model = prep.Append(detector);
+            var model = input.Preparation.Append<ITransformer>(detector);
 
-            var manifest = new ModelManifest
-            {
-                Kind = ModelKind.AnomalyDetector, Trainer = kind, FeatureColumns = features, CsvColumns = table.Columns.Select(c => c.Name).ToArray(),
-                LabelColumn = labelColumn?.Name, Scale = scale, Offset = offset, LatentDimension = options.LatentDimension,
-                OutputColumns = [options.ScoreColumnName, options.PredictedLabelColumnName],
-            };
+            var manifest = input.Manifest(ModelKind.AnomalyDetector, kind);
+            manifest.LatentDimension = options.LatentDimension;
+            manifest.OutputColumns = [options.ScoreColumnName, options.PredictedLabelColumnName];
             var path = r.GetValue(output)!;
-            manifest.Save(ml, model, view.Schema, path);
+            manifest.Save(ml, model, input.Raw.Schema, path);
 
-            var summary = new SummaryTable($"Anomaly detector ({kind}) trained on {table.Path}, saved to {path}")
-                .Add("feature columns", $"{features.Length}: {string.Join(", ", features)}");
-            AddScores(ml, summary, model.Transform(view), detector, labelColumn?.Name);
+            var summary = new SummaryTable($"Anomaly detector ({kind}) trained on {input.Source}, saved to {path}");
+            input.Describe(summary);
+            AddScores(ml, summary, model.Transform(input.Raw), detector, input.LabelColumn);
             CommonOptions.AddTraining(summary, detector.Training);
             summary.Print();
-            CommonOptions.EmitCode(ConsumptionCode.ForPredictor(manifest, path, Path.GetFileName(table.Path), CommonOptions.FirstRow(table),
-                [(detector.ScoreColumnName, "float", "Higher = more anomalous."), (detector.PredictedLabelColumnName, "bool", "Score above the threshold.")]), r.GetValue(training.Code));
+            var dataName = input.Table is null ? input.Source : Path.GetFileName(input.Source);
+            CommonOptions.EmitCode(ConsumptionCode.ForPredictor(manifest, path, dataName, input.Table is null ? new Dictionary<string, float>() : CommonOptions.FirstRow(input.Table),
+                [(detector.ScoreColumnName, "float", "Higher = more anomalous."), (detector.PredictedLabelColumnName, "bool", "Score above the threshold.")],
+                input.Folder?.Rows[0].ImagePath), r.GetValue(training.Code));
             return ExitCodes.Success;
         }));
         return command;
@@ -92,31 +94,56 @@ public static class AnomalyCommands
         var separator = CommonOptions.Separator();
         var threshold = new Option<float?>("--threshold") { Description = "Flag rows whose score is above this value instead of the trained threshold." };
         var threads = CommonOptions.Threads();
-        var command = new Command("score", "Score a CSV with a saved anomaly detector and write the scores.") { model, data, output, label, separator, threshold, threads };
+        var images = CommonOptions.Images("A folder of images to score instead of --data (for a detector trained with --images).");
+        var command = new Command("score", "Score a CSV (or a folder of images) with a saved anomaly detector and write the scores.") { model, data, images, output, label, separator, threshold, threads };
+        CommonOptions.OneOf(command, data, images);
         command.SetAction(Program.Run((r, cancel) =>
         {
             CommonOptions.UseThreads(r, threads);
             var modelPath = r.GetValue(model)!;
             var manifest = ModelManifest.Read(modelPath, "genmodels anomaly score", ModelKind.AnomalyDetector);
-            var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-            foreach (var f in manifest.FeatureColumns) table.Column(f, $"--data (the model was trained on it)");
-            var labelColumn = r.GetValue(label) is string l ? table.Column(l, "--label-column") : null;
             var ml = new MLContext();
-            var types = CommonOptions.FeatureTypes(manifest.FeatureColumns);
-            if (labelColumn is not null) types[labelColumn.Name] = LabelKind(table, labelColumn);
-            var view = table.Load(ml, types);
+            IDataView view;
+            string source;
+            char outputSeparator = ',';
+            CsvColumn? labelColumn = null;
+            string[] passThrough;
+            if (r.GetValue(images) is string folder)
+            {
+                if (manifest.ImageSize == 0)
+                    throw new UsageException($"--images: '{modelPath}' was trained on CSV columns ({string.Join(", ", manifest.FeatureColumns)}); score a CSV with --data.");
+                if (r.GetValue(label) is not null) throw new UsageException("--label-column is for CSVs; an image folder has no label column.");
+                var imageFolder = ImageFolder.Open(folder);
+                view = imageFolder.Load(ml);
+                source = imageFolder.Root;
+                passThrough = [ImageFolder.PathColumn, ImageFolder.ClassColumn];
+            }
+            else
+            {
+                if (manifest.ImageSize > 0)
+                    throw new UsageException($"--data: '{modelPath}' was trained on images ({manifest.ImageSize}×{manifest.ImageSize}); score a folder with --images.");
+                var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
+                foreach (var f in manifest.FeatureColumns) table.Column(f, $"--data (the model was trained on it)");
+                labelColumn = r.GetValue(label) is string l ? table.Column(l, "--label-column") : null;
+                var types = CommonOptions.FeatureTypes(manifest.FeatureColumns);
+                if (labelColumn is not null) types[labelColumn.Name] = LabelKind(labelColumn, table);
+                view = table.Load(ml, types);
+                source = table.Path;
+                outputSeparator = table.Separator;
+                passThrough = table.Columns.Select(c => c.Name).ToArray();
+            }
             var loaded = ml.Model.Load(modelPath, out _);
             if (r.GetValue(threshold) is float t) loaded = ml.AnomalyDetection.ChangeThreshold(loaded, t);
             var detector = ((IEnumerable<ITransformer>)loaded).OfType<GenerativeAnomalyDetectionTransformer>().Last();
             var scored = loaded.Transform(view);
 
             var outputPath = r.GetValue(output)!;
-            var columns = table.Columns.Select(c => new CsvOutputColumn(c.Name, c.Name))
+            var columns = passThrough.Select(c => new CsvOutputColumn(c, c))
                 .Append(new CsvOutputColumn(detector.ScoreColumnName, detector.ScoreColumnName))
                 .Append(new CsvOutputColumn(detector.PredictedLabelColumnName, detector.PredictedLabelColumnName)).ToArray();
-            CsvWriter.Write(scored, columns, outputPath, table.Separator);
+            CsvWriter.Write(scored, columns, outputPath, outputSeparator);
 
-            var summary = new SummaryTable($"Scored {table.Path} with {modelPath}, written to {outputPath}");
+            var summary = new SummaryTable($"Scored {source} with {modelPath}, written to {outputPath}");
             AddScores(ml, summary, scored, detector, labelColumn?.Name);
             summary.Print();
             return ExitCodes.Success;
@@ -128,7 +155,7 @@ public static class AnomalyCommands
     /// How a label column is read: numbers as Single (> 0 = anomaly), true/false text as Boolean. Anything else is a usage
     /// error naming the values found, because ML.NET's evaluator needs one of those two.
     /// </summary>
-    private static DataKind LabelKind(CsvTable table, CsvColumn column)
+    private static DataKind LabelKind(CsvColumn column, CsvTable table)
     {
         if (column.Kind == CsvColumnKind.Numeric) return DataKind.Single;
         var values = table.ValuesOf(column);

@@ -73,6 +73,74 @@ public static class CommonOptions
     public static Option<string?> Code() => new("--code") { Description = "Write the C# consumption code to this file instead of printing it." };
     public static Option<bool> Quiet() => new("--quiet", "-q") { Description = "No progress line." };
 
+    public static Option<string?> Images(string description = "A folder of images (png, jpg, bmp, webp) instead of --data; each subfolder is a class.") =>
+        new("--images") { Description = description };
+
+    public static Option<int> ImageSize()
+    {
+        var option = AtLeast(new Option<int>("--image-size") { Description = "Images are resized to this many pixels square (a multiple of 4: convolutional networks).", DefaultValueFactory = _ => 32 }, 4);
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() % 4 != 0) r.AddError($"--image-size must be a multiple of 4, got {r.GetValueOrDefault<int>()}."); });
+        return option;
+    }
+
+    /// <summary>Makes <paramref name="data"/> (a CSV) and <paramref name="images"/> (a folder) alternatives: exactly one must be given.</summary>
+    public static void OneOf(Command command, Option<string> data, Option<string?> images)
+    {
+        data.Required = false;
+        command.Validators.Add(r =>
+        {
+            bool csv = r.GetValue(data) is not null, folder = r.GetValue(images) is not null;
+            if (csv == folder) r.AddError(csv ? "Give --data or --images, not both." : "Give --data (a CSV file) or --images (a folder of images).");
+        });
+    }
+
+    /// <summary>
+    /// What a training verb learns from, ready for an estimator: the fitted preparation (the CSV's numeric columns
+    /// concatenated and scaled, or the images loaded and resized), the prepared rows and what the manifest records.
+    /// </summary>
+    public sealed record TrainingInput(TransformerChain<ITransformer> Preparation, IDataView Raw, IDataView Features, string FeatureColumn, string? LabelColumn,
+        string Source, string[] FeatureNames, string[] InputColumns, float[] Scale, float[] Offset, int ImageSize, CsvTable? Table, ImageFolder? Folder)
+    {
+        /// <summary>The manifest's columns and scaling.</summary>
+        public ModelManifest Manifest(ModelKind kind, string trainer) => new()
+        {
+            Kind = kind, Trainer = trainer, FeatureColumns = FeatureNames, CsvColumns = InputColumns, LabelColumn = LabelColumn, Scale = Scale, Offset = Offset, ImageSize = ImageSize,
+        };
+
+        /// <summary>"feature columns: 3: a, b, c" or "images: 40 of 32×32 pixels".</summary>
+        public void Describe(SummaryTable summary)
+        {
+            if (Folder is null) summary.Add("feature columns", $"{FeatureNames.Length}: {string.Join(", ", FeatureNames)}");
+            else summary.Add("images", $"{Folder.Rows.Count:N0} resized to {ImageSize}×{ImageSize} pixels");
+        }
+    }
+
+    /// <summary>The CSV's numeric columns (or those of --columns, less the label), scaled to [0, 1] into one vector.</summary>
+    public static TrainingInput FromCsv(MLContext ml, CsvTable table, IReadOnlyList<string>? columns, string? label, Func<CsvColumn, DataKind> labelKind)
+    {
+        var labelColumn = label is null ? null : table.Column(label, "--label-column");
+        var features = table.FeatureColumns(columns, [labelColumn?.Name]).Select(c => c.Name).ToArray();
+        var types = FeatureTypes(features);
+        if (labelColumn is not null) types[labelColumn.Name] = labelKind(labelColumn);
+        var view = table.Load(ml, types);
+        string featureColumn = Unused("Features", table.Columns.Select(c => c.Name));
+        var (prep, normalized, scale, offset) = FitFeatures(ml, view, features, featureColumn);
+        return new TrainingInput(new TransformerChain<ITransformer>(prep.ToArray()), view, normalized, featureColumn, labelColumn?.Name, table.Path, features,
+            table.Columns.Select(c => c.Name).ToArray(), scale, offset, 0, table, null);
+    }
+
+    /// <summary>A folder of images, loaded and resized to <paramref name="size"/>² inside the pipeline; subfolders are classes when <paramref name="classes"/>.</summary>
+    public static TrainingInput FromImages(MLContext ml, string path, int size, bool classes)
+    {
+        var folder = ImageFolder.Open(path);
+        var view = folder.Load(ml);
+        var prep = ImageFolder.FitImagePipeline(ml, view, size);
+        var chain = prep as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(((IEnumerable<ITransformer>)prep).ToArray());
+        string? label = classes && folder.Classes.Count >= 2 ? ImageFolder.ClassColumn : null;
+        return new TrainingInput(chain, view, chain.Transform(view), ImageFolder.ImageColumn, label, folder.Root, [],
+            [ImageFolder.PathColumn, ImageFolder.ClassColumn], [], [], size, null, folder);
+    }
+
     /// <summary>The options every training verb takes.</summary>
     public sealed class Training
     {

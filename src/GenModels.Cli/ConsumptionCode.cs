@@ -14,7 +14,7 @@ public static class ConsumptionCode
 
     /// <summary>For an anomaly detector or a VAE encoder: a PredictionEngine over one row.</summary>
     public static string ForPredictor(ModelManifest manifest, string modelPath, string dataName, IReadOnlyDictionary<string, float> exampleRow,
-        IReadOnlyList<(string Column, string Type, string Comment)> outputs)
+        IReadOnlyList<(string Column, string Type, string Comment)> outputs, string? exampleImage = null)
     {
         var names = Identifiers(manifest.FeatureColumns);
         var sb = new StringBuilder();
@@ -28,15 +28,19 @@ public static class ConsumptionCode
         sb.AppendLine("using var engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);");
         sb.AppendLine($"var input = new ModelInput");
         sb.AppendLine("{");
+        if (manifest.ImageSize > 0)
+            sb.AppendLine($"    ImagePath = {Literal(exampleImage ?? "image.png")},");
         for (int i = 0; i < names.Length; i++)
             sb.AppendLine($"    {names[i]} = {Literal(exampleRow.TryGetValue(manifest.FeatureColumns[i], out var v) ? v : 0f)},");
-        sb.AppendLine($"}};  // the first row of {dataName}");
+        sb.AppendLine($"}};  // the first {(manifest.ImageSize > 0 ? "image" : "row")} of {dataName}");
         sb.AppendLine("ModelOutput output = engine.Predict(input);");
         sb.AppendLine("Console.WriteLine(" + string.Join(" + \", \" + ", outputs.Select(o => o.Type.EndsWith("[]", StringComparison.Ordinal)
             ? $"\"{o.Column} \" + string.Join(\" \", output.{Identifier(o.Column)})" : $"\"{o.Column} \" + output.{Identifier(o.Column)}")) + ");");
         sb.AppendLine();
         sb.AppendLine("public class ModelInput");
         sb.AppendLine("{");
+        if (manifest.ImageSize > 0)
+            sb.AppendLine($"    /// <summary>The image file (loaded and resized to {manifest.ImageSize}×{manifest.ImageSize} by the model).</summary>\n    public string ImagePath {{ get; set; }} = \"\";");
         for (int i = 0; i < names.Length; i++)
             sb.AppendLine($"    [ColumnName({Literal(manifest.FeatureColumns[i])})] public float {names[i]} {{ get; set; }}");
         sb.AppendLine("}");
@@ -68,6 +72,19 @@ public static class ConsumptionCode
         sb.AppendLine($"var generator = ({type})model.LastTransformer;");
         string label = manifest.Classes.Length > 0 ? $", label: {Literal(manifest.Classes[0])}" : "";
         sb.AppendLine($"IDataView rows = generator.Generate(rowCount: 10, seed: 1{label});");
+        if (manifest.ImageSize > 0)
+        {
+            sb.AppendLine($"// An image column ({manifest.ImageSize}×{manifest.ImageSize} MLImage): save each image as a PNG.");
+            sb.AppendLine("using var cursor = rows.GetRowCursor(rows.Schema);");
+            sb.AppendLine($"var getImage = cursor.GetGetter<MLImage>(rows.Schema[{Literal(featureColumn)}]);");
+            sb.AppendLine("MLImage image = null!;");
+            sb.AppendLine("for (int i = 0; cursor.MoveNext(); i++)");
+            sb.AppendLine("{");
+            sb.AppendLine("    getImage(ref image);");
+            sb.AppendLine("    image.Save($\"sample-{i}.png\");");
+            sb.AppendLine("}");
+            return sb.ToString();
+        }
         sb.AppendLine($"// The model works in normalised units: x = value / scale + offset gives {string.Join(", ", manifest.FeatureColumns)}.");
         sb.AppendLine($"float[] scale = [{string.Join(", ", manifest.Scale.Select(Literal))}];");
         sb.AppendLine($"float[] offset = [{string.Join(", ", manifest.Offset.Select(Literal))}];");

@@ -24,25 +24,27 @@ public static class GeneratorCommands
     private static Command Train(ModelKind kind, string name)
     {
         var data = CommonOptions.Data();
+        var images = CommonOptions.Images();
+        var imageSize = CommonOptions.ImageSize();
         var label = CommonOptions.LabelColumn("A column of classes (text or numbers): the model learns each class and 'generate --label' asks for one.");
         var columns = CommonOptions.Columns();
         var separator = CommonOptions.Separator();
         var output = CommonOptions.Output("The model file to write (.zip).");
         var training = new CommonOptions.Training();
-        var command = new Command("train", $"Train a {(kind == ModelKind.Gan ? "GAN" : "diffusion model")} on the numeric columns of a CSV.") { data, label, columns, separator, output };
+        var command = new Command("train", $"Train a {(kind == ModelKind.Gan ? "GAN" : "diffusion model")} on the numeric columns of a CSV, or on a folder of images.")
+            { data, images, imageSize, label, columns, separator, output };
         training.AddTo(command);
+        CommonOptions.OneOf(command, data, images);
         command.SetAction(Program.Run((r, cancel) =>
         {
             CommonOptions.UseThreads(r, training.Threads);
-            var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-            var labelColumn = r.GetValue(label) is string l ? table.Column(l, "--label-column") : null;
-            var features = table.FeatureColumns(r.GetValue(columns), [labelColumn?.Name]).Select(c => c.Name).ToArray();
             var ml = new MLContext(r.GetValue(training.Seed));
-            var types = CommonOptions.FeatureTypes(features);
-            if (labelColumn is not null) types[labelColumn.Name] = DataKind.String;   // classes by their text, numbers included
-            var view = table.Load(ml, types);
-            string featureColumn = CommonOptions.Unused("Features", table.Columns.Select(c => c.Name));
-            var (prep, normalized, scale, offset) = CommonOptions.FitFeatures(ml, view, features, featureColumn);
+            if (r.GetValue(images) is not null && r.GetValue(label) is not null)
+                throw new UsageException("--label-column is for CSVs; with --images, each subfolder is a class.");
+            var input = r.GetValue(images) is string folder
+                ? CommonOptions.FromImages(ml, folder, r.GetValue(imageSize), classes: true)
+                : CommonOptions.FromCsv(ml, CsvTable.Open(r.GetValue(data)!, r.GetValue(separator)), r.GetValue(columns), r.GetValue(label),
+                    _ => DataKind.String);   // classes by their text, numbers included
 
             GeneratorTransformerBase generator;
             ConsoleProgress? progress = null;
@@ -50,43 +52,44 @@ public static class GeneratorCommands
             {
                 if (kind == ModelKind.Gan)
                 {
-                    var options = new GanEstimator.Options { FeatureColumnName = featureColumn, LabelColumnName = labelColumn?.Name };
+                    var options = new GanEstimator.Options { FeatureColumnName = input.FeatureColumn, LabelColumnName = input.LabelColumn };
                     progress = training.Apply(r, options, name, cancel);
-                    generator = ml.Generative().Gan(options).Fit(normalized);
+                    generator = ml.Generative().Gan(options).Fit(input.Features);
                 }
                 else
                 {
-                    var options = new DiffusionEstimator.Options { FeatureColumnName = featureColumn, LabelColumnName = labelColumn?.Name };
+                    var options = new DiffusionEstimator.Options { FeatureColumnName = input.FeatureColumn, LabelColumnName = input.LabelColumn };
                     progress = training.Apply(r, options, name, cancel);
-                    generator = ml.Generative().Diffusion(options).Fit(normalized);
+                    generator = ml.Generative().Diffusion(options).Fit(input.Features);
                 }
             }
             finally { progress?.Finish(); }
-            var model = prep.Append<ITransformer>(generator);
+            var model = input.Preparation.Append<ITransformer>(generator);
 
-            var manifest = new ModelManifest
-            {
-                Kind = kind, Trainer = name, FeatureColumns = features, CsvColumns = table.Columns.Select(c => c.Name).ToArray(),
-                LabelColumn = labelColumn?.Name, Classes = generator.ClassNames.ToArray(), Scale = scale, Offset = offset, OutputColumns = [featureColumn],
-            };
+            var manifest = input.Manifest(kind, name);
+            manifest.Classes = generator.ClassNames.ToArray();
+            manifest.OutputColumns = [input.FeatureColumn];
             var path = r.GetValue(output)!;
-            manifest.Save(ml, model, view.Schema, path);
+            manifest.Save(ml, model, input.Raw.Schema, path);
 
-            // How close the samples are to the training rows, in the normalised units the model learns in.
-            long rows = normalized.GetRowCount() ?? CountRows(normalized);
-            int sample = (int)Math.Min(rows, 2000);
-            var evaluation = ml.Generative().Evaluate(normalized, Generate(generator, sample, seed: 1, label: null),
-                new GeneratorEvaluationOptions { FeatureColumnName = featureColumn, MaxRows = sample, KernelBlockSize = Math.Min(1000, Math.Max(2, sample / 2)), Seed = 1 });
-            var summary = new SummaryTable($"{(kind == ModelKind.Gan ? "GAN" : "Diffusion model")} trained on {table.Path}, saved to {path}")
-                .Add("feature columns", $"{features.Length}: {string.Join(", ", features)}")
-                .Add("rows", rows.ToString("N0"));
+            long rows = input.Features.GetRowCount() ?? CountRows(input.Features);
+            var summary = new SummaryTable($"{(kind == ModelKind.Gan ? "GAN" : "Diffusion model")} trained on {input.Source}, saved to {path}");
+            input.Describe(summary);
+            summary.Add("rows", rows.ToString("N0"));
             if (generator.IsConditional) summary.Add("classes", string.Join(", ", generator.ClassNames));
-            summary.Add($"precision ({sample:N0} samples)", CommonOptions.F(evaluation.Precision))
-                .Add($"recall ({sample:N0} samples)", CommonOptions.F(evaluation.Recall))
-                .Add("Fréchet distance (scaled units)", CommonOptions.F(evaluation.FrechetDistance));
+            if (input.ImageSize == 0)
+            {
+                // How close the samples are to the training rows, in the normalised units the model learns in.
+                int sample = (int)Math.Min(rows, 2000);
+                var evaluation = ml.Generative().Evaluate(input.Features, Generate(generator, sample, seed: 1, label: null),
+                    new GeneratorEvaluationOptions { FeatureColumnName = input.FeatureColumn, MaxRows = sample, KernelBlockSize = Math.Min(1000, Math.Max(2, sample / 2)), Seed = 1 });
+                summary.Add($"precision ({sample:N0} samples)", CommonOptions.F(evaluation.Precision))
+                    .Add($"recall ({sample:N0} samples)", CommonOptions.F(evaluation.Recall))
+                    .Add("Fréchet distance (scaled units)", CommonOptions.F(evaluation.FrechetDistance));
+            }
             CommonOptions.AddTraining(summary, kind == ModelKind.Gan ? ((GanTransformer)generator).Training : ((DiffusionTransformer)generator).Training);
             summary.Print();
-            CommonOptions.EmitCode(ConsumptionCode.ForGenerator(manifest, path, featureColumn), r.GetValue(training.Code));
+            CommonOptions.EmitCode(ConsumptionCode.ForGenerator(manifest, path, input.FeatureColumn), r.GetValue(training.Code));
             return ExitCodes.Success;
         }));
         return command;
@@ -96,7 +99,7 @@ public static class GeneratorCommands
     {
         var model = CommonOptions.Model("A model written by 'genmodels gan train' or 'genmodels diffusion train'.");
         var rows = CommonOptions.AtLeast(new Option<long>("--rows", "-n") { Description = "How many rows to generate.", DefaultValueFactory = _ => 1000 }, 0);
-        var output = CommonOptions.Output("The CSV to write, with the training file's column names and units.");
+        var output = CommonOptions.Output("The CSV to write, with the training file's column names and units; for an image model, the folder to write PNGs into.");
         var label = new Option<string?>("--label") { Description = "Generate only this class (a conditional model); default: every class in turn." };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
@@ -115,6 +118,19 @@ public static class GeneratorCommands
             var loaded = ml.Model.Load(modelPath, out _);
             var generator = ((IEnumerable<ITransformer>)loaded).OfType<GeneratorTransformerBase>().Last();
             var generated = Generate(generator, r.GetValue(rows), r.GetValue(seed), wanted);
+            var outputPath = r.GetValue(output)!;
+            if (manifest.ImageSize > 0)
+            {
+                if (File.Exists(outputPath)) throw new UsageException($"--output: '{outputPath}' is a file; an image model writes PNGs into a folder.");
+                long images = ImageFolder.SavePngs(generated, manifest.OutputColumns[0], generator.IsConditional ? generator.LabelColumnName : null, outputPath);
+                var table = new SummaryTable($"Generated {images:N0} images with {modelPath}, written to {outputPath}")
+                    .Add("images", images.ToString("N0"))
+                    .Add("size", $"{manifest.ImageSize}×{manifest.ImageSize} pixels")
+                    .Add("seed", r.GetValue(seed).ToString());
+                if (wanted is not null) table.Add("class", wanted);
+                table.Print();
+                return ExitCodes.Success;
+            }
             // The training file's order: features back in their units, the label as text.
             var featureColumn = manifest.OutputColumns[0];
             var columns = manifest.CsvColumns.Select(c =>
@@ -123,7 +139,6 @@ public static class GeneratorCommands
                 if (i >= 0) return new CsvOutputColumn(c, featureColumn, i, manifest.Scale[i] == 0 ? float.PositiveInfinity : manifest.Scale[i], manifest.Offset[i]);
                 return c == manifest.LabelColumn && generator.IsConditional ? new CsvOutputColumn(c, generator.LabelColumnName!) : null;
             }).OfType<CsvOutputColumn>().ToArray();
-            var outputPath = r.GetValue(output)!;
             long written = CsvWriter.Write(generated, columns, outputPath);
             var summary = new SummaryTable($"Generated {written:N0} rows with {modelPath}, written to {outputPath}")
                 .Add("rows", written.ToString("N0"))

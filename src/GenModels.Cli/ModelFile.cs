@@ -51,6 +51,8 @@ public sealed class ModelManifest
     public float[] Scale { get; set; } = [];
     /// <summary>The normaliser's offset per feature.</summary>
     public float[] Offset { get; set; } = [];
+    /// <summary>Side of the square images an image model was trained on (pixels); 0 for a model of CSV columns.</summary>
+    public int ImageSize { get; set; }
     /// <summary>Latent dimension of an encoder.</summary>
     public int LatentDimension { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Data;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -157,5 +158,49 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
         var codes = ReadCsv(Path_("codes.csv"));
         Assert.Equal(["id", "x1", "x2", "x3", "amount", "group", "Label", "Latent0", "Latent1", "ReconstructionError"], codes[0]);
         Assert.Equal(301, codes.Length);
+    }
+
+    [Fact]
+    public void AnImageFolderTrainsAGanThatWritesPngsAndADetectorThatScoresEveryImage()
+    {
+        // Two classes (subfolders) of 12 images, 8×8: a bright or a dim 4×4 square at a random column.
+        var rnd = new Random(2);
+        foreach (var (name, level) in new[] { ("bright", (byte)250), ("dim", (byte)90) })
+        {
+            var folder = Directory.CreateDirectory(Path_(Path.Combine("images", name))).FullName;
+            for (int i = 0; i < 12; i++)
+            {
+                var rgba = new byte[8 * 8 * 4];
+                int x = rnd.Next(0, 5);
+                for (int p = 0; p < 64; p++) rgba[p * 4 + 3] = 255;
+                for (int y = 2; y < 6; y++)
+                    for (int c = x; c < x + 4; c++)
+                        for (int k = 0; k < 3; k++) rgba[(y * 8 + c) * 4 + k] = level;
+                MLImage.CreateFromPixels(8, 8, MLPixelFormat.Rgba32, rgba).Save(Path.Combine(folder, $"{i}.png"));
+            }
+        }
+
+        var gan = Genmodels("gan", "train", "--images", "images", "--image-size", "8", "--epochs", "3", "--output", "imagegan.zip", "--threads", "1", "-q");
+        Assert.True(gan.Code == 0, gan.Stderr);
+        Assert.Contains("bright, dim", gan.Stdout);
+        Assert.Contains("24 resized to 8×8 pixels", gan.Stdout);
+        var generate = Genmodels("generate", "--model", "imagegan.zip", "--rows", "4", "--output", "generated");
+        Assert.True(generate.Code == 0, generate.Stderr);
+        var pngs = Directory.GetFiles(Path_("generated"), "*.png").Order().ToArray();
+        Assert.Equal(["bright-00000.png", "bright-00002.png", "dim-00001.png", "dim-00003.png"], pngs.Select(Path.GetFileName).Order().ToArray());
+        Assert.All(pngs, p => { using var image = MLImage.CreateFromFile(p); Assert.Equal((8, 8), (image.Width, image.Height)); });
+
+        var train = Genmodels("anomaly", "train", "--images", "images", "--image-size", "8", "--trainer", "autoencoder", "--epochs", "3", "--output", "imagedetector.zip", "--threads", "1", "-q");
+        Assert.True(train.Code == 0, train.Stderr);
+        var score = Genmodels("anomaly", "score", "--model", "imagedetector.zip", "--images", "images", "--output", "imagescores.csv");
+        Assert.True(score.Code == 0, score.Stderr);
+        var rows = ReadCsv(Path_("imagescores.csv"));
+        Assert.Equal(["ImagePath", "Folder", "Score", "PredictedLabel"], rows[0]);
+        Assert.Equal(25, rows.Length);
+        Assert.All(rows.Skip(1), r => Assert.True(File.Exists(r[0]) && float.IsFinite(float.Parse(r[2], CultureInfo.InvariantCulture))));
+
+        var (code, _, stderr) = Genmodels("anomaly", "score", "--model", "imagedetector.zip", "--data", "records.csv", "--output", "x.csv");
+        Assert.Equal(2, code);
+        Assert.Contains("was trained on images (8×8); score a folder with --images", stderr);
     }
 }
