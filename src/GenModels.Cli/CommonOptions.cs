@@ -116,10 +116,10 @@ public static class CommonOptions
     }
 
     /// <summary>The CSV's numeric columns (or those of --columns, less the label), scaled to [0, 1] into one vector.</summary>
-    public static TrainingInput FromCsv(MLContext ml, CsvTable table, IReadOnlyList<string>? columns, string? label, Func<CsvColumn, DataKind> labelKind)
+    public static TrainingInput FromCsv(MLContext ml, CsvTable table, IReadOnlyList<string>? columns, string? label, Func<CsvColumn, DataKind> labelKind, string? exclude = null)
     {
         var labelColumn = label is null ? null : table.Column(label, "--label-column");
-        var features = table.FeatureColumns(columns, [labelColumn?.Name]).Select(c => c.Name).ToArray();
+        var features = table.FeatureColumns(columns, [labelColumn?.Name, exclude]).Select(c => c.Name).ToArray();
         var types = FeatureTypes(features);
         if (labelColumn is not null) types[labelColumn.Name] = labelKind(labelColumn);
         var view = table.Load(ml, types);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using GenModels.MLNet;
 using GenModels.MLNet.Vae;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace GenModels.Cli;
 
@@ -25,22 +26,24 @@ public static class EncoderCommands
         var latent = CommonOptions.AtLeast(new Option<int>("--latent-dim") { Description = "Size of the code.", DefaultValueFactory = _ => TrainingRunOptions.Defaults.LatentDimension }, 1);
         var beta = CommonOptions.InRange(new Option<double>("--beta") { Description = "Weight of the KL term: 1 is the standard VAE, above 1 a β-VAE.", DefaultValueFactory = _ => TrainingRunOptions.Defaults.Beta }, 0, double.MaxValue);
         var training = new CommonOptions.Training();
-        var command = new Command("train", "Train a VAE encoder on the numeric columns of a CSV.") { data, columns, ignore, separator, output, latent, beta };
+        var images = CommonOptions.Images("A folder of images (png, jpg, bmp, webp) instead of --data: a convolutional VAE learns a code per image.");
+        var imageSize = CommonOptions.ImageSize();
+        var command = new Command("train", "Train a VAE encoder on the numeric columns of a CSV, or on a folder of images.") { data, images, imageSize, columns, ignore, separator, output, latent, beta };
         training.AddTo(command);
+        CommonOptions.OneOf(command, data, images);
         command.SetAction(Program.Run((r, cancel) =>
         {
             CommonOptions.UseThreads(r, training.Threads);
-            var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-            var ignored = r.GetValue(ignore) is string i ? table.Column(i, "--ignore-column").Name : null;
-            var features = table.FeatureColumns(r.GetValue(columns), [ignored]).Select(c => c.Name).ToArray();
             var ml = new MLContext(r.GetValue(training.Seed));
-            var view = table.Load(ml, CommonOptions.FeatureTypes(features));
-            var taken = table.Columns.Select(c => c.Name).ToArray();
-            string featureColumn = CommonOptions.Unused("Features", taken);
-            var (prep, normalized, scale, offset) = CommonOptions.FitFeatures(ml, view, features, featureColumn);
+            var table = r.GetValue(data) is string csv ? CsvTable.Open(csv, r.GetValue(separator)) : null;
+            var input = table is null
+                ? CommonOptions.FromImages(ml, r.GetValue(images)!, r.GetValue(imageSize), classes: false)
+                : CommonOptions.FromCsv(ml, table, r.GetValue(columns), label: null, _ => DataKind.Single,
+                    exclude: r.GetValue(ignore) is string i ? table.Column(i, "--ignore-column").Name : null);
+            var taken = input.InputColumns;
             var options = new VaeEncodingEstimator.Options
             {
-                InputColumnName = featureColumn,
+                InputColumnName = input.FeatureColumn,
                 OutputColumnName = CommonOptions.Unused("Latent", taken),
                 ReconstructionErrorColumnName = CommonOptions.Unused("ReconstructionError", taken),
                 LatentDimension = r.GetValue(latent),
@@ -48,19 +51,17 @@ public static class EncoderCommands
             };
             var progress = training.Apply(r, options, "vae", cancel);
             VaeEncodingTransformer vae;
-            try { vae = ml.Transforms.VaeEncode(options).Fit(normalized); }
+            try { vae = ml.Transforms.VaeEncode(options).Fit(input.Features); }
             finally { progress?.Finish(); }
-            var model = prep.Append(vae);
+            var model = input.Preparation.Append<ITransformer>(vae);
 
-            var manifest = new ModelManifest
-            {
-                Kind = ModelKind.Vae, Trainer = "vae", FeatureColumns = features, CsvColumns = taken, Scale = scale, Offset = offset, LatentDimension = options.LatentDimension,
-                OutputColumns = [options.OutputColumnName, options.ReconstructionErrorColumnName],
-            };
+            var manifest = input.Manifest(ModelKind.Vae, "vae");
+            manifest.LatentDimension = options.LatentDimension;
+            manifest.OutputColumns = [options.OutputColumnName, options.ReconstructionErrorColumnName];
             var path = r.GetValue(output)!;
-            manifest.Save(ml, model, view.Schema, path);
+            manifest.Save(ml, model, input.Raw.Schema, path);
 
-            var encoded = model.Transform(view);
+            var encoded = model.Transform(input.Raw);
             double sum = 0; long rows = 0;
             using (var cursor = encoded.GetRowCursor([encoded.Schema[options.ReconstructionErrorColumnName]]))
             {
@@ -68,16 +69,17 @@ public static class EncoderCommands
                 float e = 0;
                 while (cursor.MoveNext()) { getter(ref e); sum += e; rows++; }
             }
-            var summary = new SummaryTable($"VAE trained on {table.Path}, saved to {path}")
-                .Add("feature columns", $"{features.Length}: {string.Join(", ", features)}")
-                .Add("rows", rows.ToString("N0"))
+            var summary = new SummaryTable($"VAE trained on {input.Source}, saved to {path}");
+            input.Describe(summary);
+            summary.Add("rows", rows.ToString("N0"))
                 .Add("latent dimension", options.LatentDimension.ToString())
                 .Add("mean reconstruction error (MSE, scaled units)", CommonOptions.F(sum / Math.Max(1, rows), "G5"));
             CommonOptions.AddTraining(summary, vae.Training);
             summary.Print();
-            CommonOptions.EmitCode(ConsumptionCode.ForPredictor(manifest, path, Path.GetFileName(table.Path), CommonOptions.FirstRow(table),
-                [(options.OutputColumnName, "float[]", "The posterior mean: the row's code."), (options.ReconstructionErrorColumnName, "float", "Mean squared reconstruction error (scaled units).")]),
-                r.GetValue(training.Code));
+            CommonOptions.EmitCode(ConsumptionCode.ForPredictor(manifest, path, table is null ? input.Source : Path.GetFileName(table.Path),
+                table is null ? new Dictionary<string, float>() : CommonOptions.FirstRow(table),
+                [(options.OutputColumnName, "float[]", "The posterior mean: the row's code."), (options.ReconstructionErrorColumnName, "float", "Mean squared reconstruction error (scaled units).")],
+                input.Folder?.Rows[0].ImagePath), r.GetValue(training.Code));
             return ExitCodes.Success;
         }));
         return command;
@@ -90,27 +92,50 @@ public static class EncoderCommands
         var output = CommonOptions.Output("The CSV to write: the input's columns plus Latent0…Latent{k-1} and ReconstructionError.");
         var separator = CommonOptions.Separator();
         var threads = CommonOptions.Threads();
-        var command = new Command("encode", "Encode the rows of a CSV with a saved VAE: each row's code and reconstruction error.") { model, data, output, separator, threads };
+        var images = CommonOptions.Images("A folder of images to encode instead of --data (for a VAE trained with --images).");
+        var command = new Command("encode", "Encode the rows of a CSV (or a folder of images) with a saved VAE: each row's code and reconstruction error.") { model, data, images, output, separator, threads };
+        CommonOptions.OneOf(command, data, images);
         command.SetAction(Program.Run((r, cancel) =>
         {
             CommonOptions.UseThreads(r, threads);
             var modelPath = r.GetValue(model)!;
             var manifest = ModelManifest.Read(modelPath, "genmodels encode", ModelKind.Vae);
-            var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-            foreach (var f in manifest.FeatureColumns) table.Column(f, "--data (the model was trained on it)");
             var ml = new MLContext();
-            var view = table.Load(ml, CommonOptions.FeatureTypes(manifest.FeatureColumns));
+            IDataView view;
+            string source;
+            char outputSeparator = ',';
+            string[] passThrough;
+            if (r.GetValue(images) is string folder)
+            {
+                if (manifest.ImageSize == 0)
+                    throw new UsageException($"--images: '{modelPath}' was trained on CSV columns ({string.Join(", ", manifest.FeatureColumns)}); encode a CSV with --data.");
+                var imageFolder = ImageFolder.Open(folder);
+                view = imageFolder.Load(ml);
+                source = imageFolder.Root;
+                passThrough = [ImageFolder.PathColumn, ImageFolder.ClassColumn];
+            }
+            else
+            {
+                if (manifest.ImageSize > 0)
+                    throw new UsageException($"--data: '{modelPath}' was trained on images ({manifest.ImageSize}×{manifest.ImageSize}); encode a folder with --images.");
+                var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
+                foreach (var f in manifest.FeatureColumns) table.Column(f, "--data (the model was trained on it)");
+                view = table.Load(ml, CommonOptions.FeatureTypes(manifest.FeatureColumns));
+                source = table.Path;
+                outputSeparator = table.Separator;
+                passThrough = table.Columns.Select(c => c.Name).ToArray();
+            }
             var loaded = ml.Model.Load(modelPath, out _);
             var vae = ((IEnumerable<ITransformer>)loaded).OfType<VaeEncodingTransformer>().Last();
             var encoded = loaded.Transform(view);
             // The VAE's output columns, as named at training: the code (a vector) and the reconstruction error.
             string latentColumn = manifest.OutputColumns[0], errorColumn = manifest.OutputColumns[1];
-            var columns = table.Columns.Select(c => new CsvOutputColumn(c.Name, c.Name))
+            var columns = passThrough.Select(c => new CsvOutputColumn(c, c))
                 .Concat(Enumerable.Range(0, vae.LatentDimension).Select(k => new CsvOutputColumn($"{latentColumn}{k}", latentColumn, k)))
                 .Append(new CsvOutputColumn(errorColumn, errorColumn)).ToArray();
             var outputPath = r.GetValue(output)!;
-            long rows = CsvWriter.Write(encoded, columns, outputPath, table.Separator);
-            new SummaryTable($"Encoded {table.Path} with {modelPath}, written to {outputPath}")
+            long rows = CsvWriter.Write(encoded, columns, outputPath, outputSeparator);
+            new SummaryTable($"Encoded {source} with {modelPath}, written to {outputPath}")
                 .Add("rows", rows.ToString("N0"))
                 .Add("latent dimension", vae.LatentDimension.ToString())
                 .Print();

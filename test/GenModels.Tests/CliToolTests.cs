@@ -161,7 +161,7 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
     }
 
     [Fact]
-    public void AnImageFolderTrainsAGanThatWritesPngsAndADetectorThatScoresEveryImage()
+    public void AnImageFolderTrainsAGanThatWritesPngsADetectorThatScoresEveryImageAndAVae()
     {
         // Two classes (subfolders) of 12 images, 8×8: a bright or a dim 4×4 square at a random column.
         var rnd = new Random(2);
@@ -198,6 +198,13 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
         Assert.Equal(["ImagePath", "Folder", "Score", "PredictedLabel"], rows[0]);
         Assert.Equal(25, rows.Length);
         Assert.All(rows.Skip(1), r => Assert.True(File.Exists(r[0]) && float.IsFinite(float.Parse(r[2], CultureInfo.InvariantCulture))));
+
+        // A convolutional VAE: one code per image.
+        Assert.Equal(0, Genmodels("vae", "train", "--images", "images", "--image-size", "8", "--epochs", "2", "--output", "imagevae.zip", "--threads", "1", "-q").Code);
+        Assert.Equal(0, Genmodels("encode", "--model", "imagevae.zip", "--images", "images", "--output", "imagecodes.csv").Code);
+        var codes = ReadCsv(Path_("imagecodes.csv"));
+        Assert.Equal(["ImagePath", "Folder", "Latent0", "Latent1", "ReconstructionError"], codes[0]);
+        Assert.Equal(25, codes.Length);
 
         var (code, _, stderr) = Genmodels("anomaly", "score", "--model", "imagedetector.zip", "--data", "records.csv", "--output", "x.csv");
         Assert.Equal(2, code);
