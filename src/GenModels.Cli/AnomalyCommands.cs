@@ -103,48 +103,20 @@ public static class AnomalyCommands
             var modelPath = r.GetValue(model)!;
             var manifest = ModelManifest.Read(modelPath, "genmodels anomaly score", ModelKind.AnomalyDetector);
             var ml = new MLContext();
-            IDataView view;
-            string source;
-            char outputSeparator = ',';
-            CsvColumn? labelColumn = null;
-            string[] passThrough;
-            if (r.GetValue(images) is string folder)
-            {
-                if (manifest.ImageSize == 0)
-                    throw new UsageException($"--images: '{modelPath}' was trained on CSV columns ({string.Join(", ", manifest.FeatureColumns)}); score a CSV with --data.");
-                if (r.GetValue(label) is not null) throw new UsageException("--label-column is for CSVs; an image folder has no label column.");
-                var imageFolder = ImageFolder.Open(folder);
-                view = imageFolder.Load(ml);
-                source = imageFolder.Root;
-                passThrough = [ImageFolder.PathColumn, ImageFolder.ClassColumn];
-            }
-            else
-            {
-                if (manifest.ImageSize > 0)
-                    throw new UsageException($"--data: '{modelPath}' was trained on images ({manifest.ImageSize}×{manifest.ImageSize}); score a folder with --images.");
-                var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-                foreach (var f in manifest.FeatureColumns) table.Column(f, $"--data (the model was trained on it)");
-                labelColumn = r.GetValue(label) is string l ? table.Column(l, "--label-column") : null;
-                var types = CommonOptions.FeatureTypes(manifest.FeatureColumns);
-                if (labelColumn is not null) types[labelColumn.Name] = LabelKind(labelColumn, table);
-                view = table.Load(ml, types);
-                source = table.Path;
-                outputSeparator = table.Separator;
-                passThrough = table.Columns.Select(c => c.Name).ToArray();
-            }
+            var input = CommonOptions.ForScoring(ml, manifest, modelPath, r.GetValue(data), r.GetValue(images), r.GetValue(separator), r.GetValue(label), LabelKind);
             var loaded = ml.Model.Load(modelPath, out _);
             if (r.GetValue(threshold) is float t) loaded = ml.AnomalyDetection.ChangeThreshold(loaded, t);
             var detector = ((IEnumerable<ITransformer>)loaded).OfType<GenerativeAnomalyDetectionTransformer>().Last();
-            var scored = loaded.Transform(view);
+            var scored = loaded.Transform(input.Data);
 
             var outputPath = r.GetValue(output)!;
-            var columns = passThrough.Select(c => new CsvOutputColumn(c, c))
+            var columns = input.PassThrough.Select(c => new CsvOutputColumn(c, c))
                 .Append(new CsvOutputColumn(detector.ScoreColumnName, detector.ScoreColumnName))
                 .Append(new CsvOutputColumn(detector.PredictedLabelColumnName, detector.PredictedLabelColumnName)).ToArray();
-            CsvWriter.Write(scored, columns, outputPath, outputSeparator);
+            CsvWriter.Write(scored, columns, outputPath, input.Separator);
 
-            var summary = new SummaryTable($"Scored {source} with {modelPath}, written to {outputPath}");
-            AddScores(ml, summary, scored, detector, labelColumn?.Name);
+            var summary = new SummaryTable($"Scored {input.Source} with {modelPath}, written to {outputPath}");
+            AddScores(ml, summary, scored, detector, input.LabelColumn);
             summary.Print();
             return ExitCodes.Success;
         }));

@@ -141,6 +141,35 @@ public static class CommonOptions
             [ImageFolder.PathColumn, ImageFolder.ClassColumn], [], [], size, null, folder);
     }
 
+    /// <summary>Rows to score or encode with a saved model: the view, where it came from, and the columns passed through to the output CSV.</summary>
+    public sealed record ScoringInput(IDataView Data, string Source, char Separator, string[] PassThrough, string? LabelColumn);
+
+    /// <summary>
+    /// Reads the CSV (<paramref name="data"/>) or image folder (<paramref name="images"/>) a saved model is applied to:
+    /// the model's feature columns must be in the CSV (by name), and a model trained on images takes a folder, one trained
+    /// on a CSV a CSV (usage errors say which). <paramref name="labelKind"/> types an optional label column.
+    /// </summary>
+    public static ScoringInput ForScoring(MLContext ml, ModelManifest manifest, string modelPath, string? data, string? images, char separator,
+        string? label = null, Func<CsvColumn, CsvTable, DataKind>? labelKind = null)
+    {
+        if (images is not null)
+        {
+            if (manifest.ImageSize == 0)
+                throw new UsageException($"--images: '{modelPath}' was trained on CSV columns ({string.Join(", ", manifest.FeatureColumns)}); give a CSV with --data.");
+            if (label is not null) throw new UsageException("--label-column is for CSVs; an image folder has no label column.");
+            var folder = ImageFolder.Open(images);
+            return new ScoringInput(folder.Load(ml), folder.Root, ',', [ImageFolder.PathColumn, ImageFolder.ClassColumn], null);
+        }
+        if (manifest.ImageSize > 0)
+            throw new UsageException($"--data: '{modelPath}' was trained on images ({manifest.ImageSize}×{manifest.ImageSize}); give a folder with --images.");
+        var table = CsvTable.Open(data!, separator);
+        foreach (var f in manifest.FeatureColumns) table.Column(f, "--data (the model was trained on it)");
+        var labelColumn = label is null ? null : table.Column(label, "--label-column");
+        var types = FeatureTypes(manifest.FeatureColumns);
+        if (labelColumn is not null) types[labelColumn.Name] = labelKind!(labelColumn, table);
+        return new ScoringInput(table.Load(ml, types), table.Path, table.Separator, table.Columns.Select(c => c.Name).ToArray(), labelColumn?.Name);
+    }
+
     /// <summary>The options every training verb takes.</summary>
     public sealed class Training
     {

@@ -101,41 +101,18 @@ public static class EncoderCommands
             var modelPath = r.GetValue(model)!;
             var manifest = ModelManifest.Read(modelPath, "genmodels encode", ModelKind.Vae);
             var ml = new MLContext();
-            IDataView view;
-            string source;
-            char outputSeparator = ',';
-            string[] passThrough;
-            if (r.GetValue(images) is string folder)
-            {
-                if (manifest.ImageSize == 0)
-                    throw new UsageException($"--images: '{modelPath}' was trained on CSV columns ({string.Join(", ", manifest.FeatureColumns)}); encode a CSV with --data.");
-                var imageFolder = ImageFolder.Open(folder);
-                view = imageFolder.Load(ml);
-                source = imageFolder.Root;
-                passThrough = [ImageFolder.PathColumn, ImageFolder.ClassColumn];
-            }
-            else
-            {
-                if (manifest.ImageSize > 0)
-                    throw new UsageException($"--data: '{modelPath}' was trained on images ({manifest.ImageSize}×{manifest.ImageSize}); encode a folder with --images.");
-                var table = CsvTable.Open(r.GetValue(data)!, r.GetValue(separator));
-                foreach (var f in manifest.FeatureColumns) table.Column(f, "--data (the model was trained on it)");
-                view = table.Load(ml, CommonOptions.FeatureTypes(manifest.FeatureColumns));
-                source = table.Path;
-                outputSeparator = table.Separator;
-                passThrough = table.Columns.Select(c => c.Name).ToArray();
-            }
+            var input = CommonOptions.ForScoring(ml, manifest, modelPath, r.GetValue(data), r.GetValue(images), r.GetValue(separator));
             var loaded = ml.Model.Load(modelPath, out _);
             var vae = ((IEnumerable<ITransformer>)loaded).OfType<VaeEncodingTransformer>().Last();
-            var encoded = loaded.Transform(view);
+            var encoded = loaded.Transform(input.Data);
             // The VAE's output columns, as named at training: the code (a vector) and the reconstruction error.
             string latentColumn = manifest.OutputColumns[0], errorColumn = manifest.OutputColumns[1];
-            var columns = passThrough.Select(c => new CsvOutputColumn(c, c))
+            var columns = input.PassThrough.Select(c => new CsvOutputColumn(c, c))
                 .Concat(Enumerable.Range(0, vae.LatentDimension).Select(k => new CsvOutputColumn($"{latentColumn}{k}", latentColumn, k)))
                 .Append(new CsvOutputColumn(errorColumn, errorColumn)).ToArray();
             var outputPath = r.GetValue(output)!;
-            long rows = CsvWriter.Write(encoded, columns, outputPath, outputSeparator);
-            new SummaryTable($"Encoded {source} with {modelPath}, written to {outputPath}")
+            long rows = CsvWriter.Write(encoded, columns, outputPath, input.Separator);
+            new SummaryTable($"Encoded {input.Source} with {modelPath}, written to {outputPath}")
                 .Add("rows", rows.ToString("N0"))
                 .Add("latent dimension", vae.LatentDimension.ToString())
                 .Print();

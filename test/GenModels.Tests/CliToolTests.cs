@@ -149,6 +149,7 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
         Assert.Equal(0, Genmodels("vae", "train", "--data", "records.csv", "--ignore-column", "Label", "--output", "vae.zip", "--epochs", "2", "-q", "--code", "Vae.cs").Code);
         Usage("'vae.zip' holds a VAE encoder (made by 'genmodels vae train'); 'genmodels anomaly score' needs an anomaly detector", "anomaly", "score", "--model", "vae.zip", "--data", "records.csv", "--output", "x.csv");
         Usage("needs a GAN generator", "generate", "--model", "vae.zip", "--output", "x.csv");
+        Usage("the column 'x1' is not in 'text.csv'", "encode", "--model", "vae.zip", "--data", "text.csv", "--output", "x.csv");
         // A failure while running (the output path is a folder): exit code 1.
         var (failed, _, message) = Genmodels("vae", "train", "--data", "records.csv", "--output", tool.Work, "--epochs", "1", "-q");
         Assert.Equal(1, failed);
@@ -208,6 +209,6 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
 
         var (code, _, stderr) = Genmodels("anomaly", "score", "--model", "imagedetector.zip", "--data", "records.csv", "--output", "x.csv");
         Assert.Equal(2, code);
-        Assert.Contains("was trained on images (8×8); score a folder with --images", stderr);
+        Assert.Contains("was trained on images (8×8); give a folder with --images", stderr);
     }
 }
