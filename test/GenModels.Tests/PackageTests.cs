@@ -11,22 +11,13 @@ namespace GenModels.Tests;
 /// </summary>
 public class PackageTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("genmodels-packages-").FullName;
-    private readonly string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+    private readonly LocalPackageFeed packages = new();
+    private string folder => packages.Folder;
+    private string version => packages.Version;
 
-    public void Dispose()
-    {
-        Directory.Delete(folder, recursive: true);
-        // The packages this test restored are unique to it: leave no trace of them in the global packages folder.
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "genmodels.mlnet", "genmodels.torch" })
-        {
-            var dir = Path.Combine(cache, id, version);
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-    }
+    public void Dispose() => packages.Dispose();
 
-    private static string RepoRoot => typeof(PackageTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
+    private static string RepoRoot => LocalPackageFeed.RepoRoot;
 
     private const string TrainerProgram = """
         using GenModels.MLNet;
@@ -66,7 +57,7 @@ public class PackageTests(ITestOutputHelper output) : IDisposable
     public void FreshAppsReferencingThePackagesTrainSaveLoadAndPredictWithNoImportsOrScripts()
     {
         var feed = Path.Combine(folder, "feed");
-        Run("dotnet", RepoRoot, "pack", Path.Combine(RepoRoot, "GenModels.MLNet.sln"), "-c", "Release", "--no-build", $"-p:PackageVersion={version}", "-o", feed);
+        PackLibraries();
         Assert.True(File.Exists(Path.Combine(feed, $"GenModels.MLNet.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"GenModels.Torch.{version}.nupkg")));
 
@@ -98,7 +89,7 @@ public class PackageTests(ITestOutputHelper output) : IDisposable
             return;
         }
         var feed = Path.Combine(folder, "feed");
-        Run("dotnet", RepoRoot, "pack", Path.Combine(RepoRoot, "GenModels.MLNet.sln"), "-c", "Release", "--no-build", $"-p:PackageVersion={version}", "-o", feed);
+        PackLibraries();
         var app = CreateApp("Unfixed", TrainerProgram, feed, runtimeIdentifier: "linux-x64", extraProperties: "<SkipTorchSharpNativeFix>true</SkipTorchSharpNativeFix>");
         var (code, stdout, stderr) = RunRaw("dotnet", app.Folder, app.Dll, Path.Combine(folder, "model.zip"), Path.Combine(folder, "row.csv"));
         output.WriteLine(stderr.Split('\n').FirstOrDefault(l => l.Contains("Unhandled exception")) ?? stderr);
@@ -106,6 +97,13 @@ public class PackageTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("GLIBCXX_3.4.32", stderr);
         Assert.Contains("GenModels.Torch package", stderr);
         Assert.Contains(system, stderr);
+    }
+
+    // The two libraries only: the solution also packs the genmodels tool (137 MB, see CliToolTests), which these apps do not use.
+    private void PackLibraries()
+    {
+        packages.Pack(output, "src/GenModels.Torch/GenModels.Torch.csproj");
+        packages.Pack(output, "src/GenModels.MLNet/GenModels.MLNet.csproj");
     }
 
     private static string Line(string text, string prefix) => text.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal)).Trim();
@@ -147,26 +145,9 @@ public class PackageTests(ITestOutputHelper output) : IDisposable
         return new App(dir, Path.Combine(dir, "out"), Path.Combine(dir, "out", $"{name}.dll"));
     }
 
-    private string Run(string file, string workingDirectory, params string[] args)
-    {
-        var (code, stdout, stderr) = RunRaw(file, workingDirectory, args);
-        Assert.True(code == 0, $"{file} {string.Join(" ", args)} failed ({code}):\n{stdout}\n{stderr}");
-        return stdout;
-    }
+    private string Run(string file, string workingDirectory, params string[] args) => LocalPackageFeed.Run(output, file, workingDirectory, args);
 
-    private (int Code, string Stdout, string Stderr) RunRaw(string file, string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        // The repository's own build settings must not leak into the fresh apps.
-        foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "VSTEST_HOST_DEBUG" }) start.Environment.Remove(name);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(600_000), $"{file} {string.Join(" ", args)} did not finish in 10 minutes.");
-        output.WriteLine($"$ {file} {string.Join(" ", args)} → {process.ExitCode}");
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private (int Code, string Stdout, string Stderr) RunRaw(string file, string workingDirectory, params string[] args) => LocalPackageFeed.RunRaw(output, file, workingDirectory, args);
 
     private static long FolderBytes(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 }
