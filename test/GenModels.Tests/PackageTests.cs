@@ -12,21 +12,16 @@ namespace GenModels.Tests;
 public class PackageTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("genmodels-packages-").FullName;
-    private readonly string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+    private readonly string version = LocalPackages.UniqueVersion();
 
     public void Dispose()
     {
         Directory.Delete(folder, recursive: true);
         // The packages this test restored are unique to it: leave no trace of them in the global packages folder.
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "genmodels.mlnet", "genmodels.torch" })
-        {
-            var dir = Path.Combine(cache, id, version);
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
+        LocalPackages.RemoveFromCache(version);
     }
 
-    private static string RepoRoot => typeof(PackageTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
+    private static string RepoRoot => LocalPackages.RepoRoot;
 
     private const string TrainerProgram = """
         using GenModels.MLNet;
@@ -66,7 +61,7 @@ public class PackageTests(ITestOutputHelper output) : IDisposable
     public void FreshAppsReferencingThePackagesTrainSaveLoadAndPredictWithNoImportsOrScripts()
     {
         var feed = Path.Combine(folder, "feed");
-        Run("dotnet", RepoRoot, "pack", Path.Combine(RepoRoot, "GenModels.MLNet.sln"), "-c", "Release", "--no-build", $"-p:PackageVersion={version}", "-o", feed);
+        LocalPackages.Pack(feed, version);
         Assert.True(File.Exists(Path.Combine(feed, $"GenModels.MLNet.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"GenModels.Torch.{version}.nupkg")));
 
@@ -98,7 +93,7 @@ public class PackageTests(ITestOutputHelper output) : IDisposable
             return;
         }
         var feed = Path.Combine(folder, "feed");
-        Run("dotnet", RepoRoot, "pack", Path.Combine(RepoRoot, "GenModels.MLNet.sln"), "-c", "Release", "--no-build", $"-p:PackageVersion={version}", "-o", feed);
+        LocalPackages.Pack(feed, version);
         var app = CreateApp("Unfixed", TrainerProgram, feed, runtimeIdentifier: "linux-x64", extraProperties: "<SkipTorchSharpNativeFix>true</SkipTorchSharpNativeFix>");
         var (code, stdout, stderr) = RunRaw("dotnet", app.Folder, app.Dll, Path.Combine(folder, "model.zip"), Path.Combine(folder, "row.csv"));
         output.WriteLine(stderr.Split('\n').FirstOrDefault(l => l.Contains("Unhandled exception")) ?? stderr);
