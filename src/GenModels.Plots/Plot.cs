@@ -148,17 +148,21 @@ public static class Plot
         return ([.. fpr], [.. tpr], auc / ((double)positives * negatives));
     }
 
-    /// <summary>A histogram of <paramref name="values"/> in <paramref name="bins"/> equal bins.</summary>
+    /// <summary>
+    /// A histogram of <paramref name="values"/> in <paramref name="bins"/> equal bins; <paramref name="markers"/> draws a
+    /// labelled vertical line at each of its values (a threshold, for example).
+    /// </summary>
     public static byte[] Histogram(IReadOnlyList<float> values, int bins = 40, string title = "", string xTitle = "value",
-        int width = DefaultWidth, int height = DefaultHeight) =>
-        Histogram(new Dictionary<string, IReadOnlyList<float>> { [""] = values }, bins, title, xTitle, width, height);
+        IReadOnlyDictionary<string, float>? markers = null, int width = DefaultWidth, int height = DefaultHeight) =>
+        Histogram(new Dictionary<string, IReadOnlyList<float>> { [""] = values }, bins, title, xTitle, markers, width, height);
 
     /// <summary>
     /// Histograms of several groups over shared bins, drawn translucent one over another, such as the anomaly scores of
     /// normal rows and of outliers. Each group is normalised to its own count (a density), so a small group stays visible.
+    /// <paramref name="markers"/> draws a labelled vertical line at each of its values (a threshold, for example).
     /// </summary>
     public static byte[] Histogram(IReadOnlyDictionary<string, IReadOnlyList<float>> groups, int bins = 40, string title = "", string xTitle = "value",
-        int width = DefaultWidth, int height = DefaultHeight)
+        IReadOnlyDictionary<string, float>? markers = null, int width = DefaultWidth, int height = DefaultHeight)
     {
         ArgumentNullException.ThrowIfNull(groups);
         if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), bins, "At least one bin.");
@@ -184,6 +188,8 @@ public static class Plot
                 bars.Items.Add(new HistogramItem(min + b * step, min + (b + 1) * step, density && n > 0 ? counts[b] / n * step : counts[b], (int)counts[b]));
             model.Series.Add(bars);
         }
+        foreach (var (name, x) in markers ?? new Dictionary<string, float>())
+            model.Annotations.Add(new LineAnnotation { Type = LineAnnotationType.Vertical, X = x, Text = name, Color = OxyColors.Black, LineStyle = LineStyle.Dash, StrokeThickness = 1.5 });
         return Render(model, width, height);
     }
 

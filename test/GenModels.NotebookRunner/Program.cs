@@ -8,7 +8,8 @@
 // Environment, read by the runner (not by the notebook):
 //   GENMODELS_NOTEBOOK_FEED     replaces the folder of every `#i "nuget: FOLDER"` line (the local package folder)
 //   GENMODELS_NOTEBOOK_VERSION  replaces the version in every `#r "nuget: GenModels.*, VERSION"` line
-// and, read by the notebooks themselves, GENMODELS_NOTEBOOK_QUICK=1 for small settings (tests).
+// and, read by the notebooks themselves, GENMODELS_NOTEBOOK_QUICK=1 for small settings (tests) and
+// GENMODELS_NOTEBOOK_THREADS for libtorch's thread count.
 // Exit code: 0 when every cell ran, 1 when a cell failed, 2 for bad arguments.
 using System.Diagnostics;
 using System.Runtime.InteropServices;

@@ -23,7 +23,7 @@ public class PlotsTests
             ("loss", Plot.LossCurves(epochs, width: 500, height: 300), 500, 300),
             ("scatter", Plot.Scatter(x, y, labels, "latent space"), Plot.DefaultWidth, Plot.DefaultHeight),
             ("roc", Plot.Roc(scores, outliers), Plot.DefaultHeight, Plot.DefaultHeight),
-            ("histogram", Plot.Histogram(new Dictionary<string, IReadOnlyList<float>> { ["normal"] = scores[20..], ["outlier"] = scores[..20] }, bins: 20), Plot.DefaultWidth, Plot.DefaultHeight),
+            ("histogram", Plot.Histogram(new Dictionary<string, IReadOnlyList<float>> { ["normal"] = scores[20..], ["outlier"] = scores[..20] }, bins: 20, markers: new Dictionary<string, float> { ["threshold"] = 0.9f }), Plot.DefaultWidth, Plot.DefaultHeight),
         };
         foreach (var (name, png, width, height) in pictures)
         {
