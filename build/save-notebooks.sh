@@ -12,13 +12,12 @@ source build/setup.sh
 genmodels_ensure_fashion_mnist
 [[ "${GENMODELS_NO_BUILD:-}" == 1 ]] || dotnet build GenModels.MLNet.sln -c Release
 export GENMODELS_NOTEBOOK_THREADS="${GENMODELS_NOTEBOOK_THREADS:-1}"
+# The notebooks' folder has a nuget.config naming artifacts/packages; this version goes there and is removed afterwards.
 version="0.1.0-notebooks.$(date -u +%Y%m%d%H%M%S)"
-feed="$(mktemp -d)"
-trap 'rm -rf "$feed" "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/genmodels.*/"$version"' EXIT
-dotnet pack GenModels.MLNet.sln -c Release --no-build "-p:PackageVersion=$version" -o "$feed" > /dev/null
+trap 'rm -rf artifacts/packages/GenModels.*."$version".nupkg "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/genmodels.*/"$version"' EXIT
+dotnet pack GenModels.MLNet.sln -c Release --no-build "-p:PackageVersion=$version" -o artifacts/packages > /dev/null
 notebooks=("$@")
 [[ ${#notebooks[@]} -gt 0 ]] || notebooks=(examples/notebooks/*.ipynb)
 for notebook in "${notebooks[@]}"; do
-  GENMODELS_NOTEBOOK_FEED="$feed" GENMODELS_NOTEBOOK_VERSION="$version" \
-    dotnet test/GenModels.NotebookRunner/bin/Release/net10.0/GenModels.NotebookRunner.dll "$notebook" --save
+  GENMODELS_NOTEBOOK_VERSION="$version" dotnet test/GenModels.NotebookRunner/bin/Release/net10.0/GenModels.NotebookRunner.dll "$notebook" --save
 done

@@ -5,8 +5,8 @@
 //
 //   dotnet test/GenModels.NotebookRunner/bin/Release/net10.0/GenModels.NotebookRunner.dll NOTEBOOK.ipynb [--save]
 //
-// Environment, read by the runner (not by the notebook):
-//   GENMODELS_NOTEBOOK_FEED     replaces the folder of every `#i "nuget: FOLDER"` line (the local package folder)
+// Package sources come from the nuget.config files of the notebook's folder and above, as in an editor (the repository's
+// examples/notebooks/nuget.config adds artifacts/packages). Environment, read by the runner (not by the notebook):
 //   GENMODELS_NOTEBOOK_VERSION  replaces the version in every `#r "nuget: GenModels.*, VERSION"` line
 // and, read by the notebooks themselves, GENMODELS_NOTEBOOK_QUICK=1 for small settings (tests) and
 // GENMODELS_NOTEBOOK_THREADS for libtorch's thread count.
@@ -105,12 +105,10 @@ static string Source(JsonObject cell) => cell["source"] switch
     null => "",
 };
 
-// The test packs the library with a unique version into a temporary folder; a user's notebook names the README's folder and version.
+// The tests pack the library with a version of their own; a user's notebook names the README's version.
 static string Substitute(string code)
 {
-    var feed = Environment.GetEnvironmentVariable("GENMODELS_NOTEBOOK_FEED");
     var version = Environment.GetEnvironmentVariable("GENMODELS_NOTEBOOK_VERSION");
-    if (!string.IsNullOrEmpty(feed)) code = Regex.Replace(code, @"^#i ""nuget:\s*[^""]*""", _ => $"#i \"nuget: {feed}\"", RegexOptions.Multiline);
     if (!string.IsNullOrEmpty(version)) code = Regex.Replace(code, @"^(#r ""nuget:\s*GenModels\.[A-Za-z.]+\s*),\s*[^""]*""", m => $"{m.Groups[1].Value}, {version}\"", RegexOptions.Multiline);
     return code;
 }

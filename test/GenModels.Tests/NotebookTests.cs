@@ -8,7 +8,8 @@ namespace GenModels.Tests;
 
 /// <summary>
 /// Every notebook under examples/notebooks runs, cell by cell, with .NET Interactive's C# kernel (the one Polyglot
-/// Notebooks use) in a separate process (test/GenModels.NotebookRunner), against the packages packed from this build,
+/// Notebooks use) in a separate process (test/GenModels.NotebookRunner), against the packages packed from this build
+/// (a nuget.config beside the notebook names the folder; the runner puts the packed version into the #r lines),
 /// with small settings (GENMODELS_NOTEBOOK_QUICK=1) and one libtorch thread (GENMODELS_NOTEBOOK_THREADS=1). A cell that throws or no longer compiles fails the test.
 /// </summary>
 public class NotebookTests(NotebookTests.PackedFeed feed, ITestOutputHelper output) : IClassFixture<NotebookTests.PackedFeed>
@@ -35,6 +36,15 @@ public class NotebookTests(NotebookTests.PackedFeed feed, ITestOutputHelper outp
         {
             var copy = Path.Combine(folder, notebook);
             File.Copy(source, copy);
+            // The packed feed as a package source beside the notebook, as examples/notebooks/nuget.config adds artifacts/packages.
+            File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <add key="genmodels-test" value="{feed.Folder}" />
+                  </packageSources>
+                </configuration>
+                """);
             var (code, stdout, stderr) = RunNotebook(copy);
             output.WriteLine(stdout);
             Assert.True(code == 0, $"{notebook} failed ({code}):\n{stderr}");
@@ -96,7 +106,7 @@ public class NotebookTests(NotebookTests.PackedFeed feed, ITestOutputHelper outp
         }
         """;
 
-    /// <summary>Runs the notebook at <paramref name="path"/> with the runner, in its folder, with the test settings and the packed feed.</summary>
+    /// <summary>Runs the notebook at <paramref name="path"/> with the runner, in its folder, with the test settings and the packed version.</summary>
     private (int Code, string Stdout, string Stderr) RunNotebook(string path)
     {
         var runner = typeof(NotebookTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NotebookRunnerPath").Value!;
@@ -105,7 +115,6 @@ public class NotebookTests(NotebookTests.PackedFeed feed, ITestOutputHelper outp
         start.ArgumentList.Add(path);
         start.Environment["GENMODELS_NOTEBOOK_QUICK"] = "1";
         start.Environment["GENMODELS_NOTEBOOK_THREADS"] = "1";   // the suite shares the cores with other work
-        start.Environment["GENMODELS_NOTEBOOK_FEED"] = feed.Folder;
         start.Environment["GENMODELS_NOTEBOOK_VERSION"] = feed.Version;
         foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "VSTEST_HOST_DEBUG" }) start.Environment.Remove(name);
         using var process = Process.Start(start)!;
