@@ -7,7 +7,7 @@ namespace GenModels.Tests;
 
 /// <summary>
 /// The repository's packages as a user meets them: packed (from the Release build) into a temporary local feed under a
-/// version unique to this run, and removed again with every copy NuGet restored from it. Also runs the processes the
+/// version unique to this run (shared by PackageTests, CliToolTests and NotebookTests), and removed again with every copy NuGet restored from it. Also runs the processes the
 /// package tests start, with the repository's build settings kept out of their environment.
 /// </summary>
 public sealed class LocalPackageFeed : IDisposable
@@ -23,7 +23,7 @@ public sealed class LocalPackageFeed : IDisposable
     public static string RepoRoot => typeof(LocalPackageFeed).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
 
     /// <summary>Packs a project or solution of the repository (already built in Release) into <see cref="Feed"/>.</summary>
-    public void Pack(ITestOutputHelper output, string relativePath) =>
+    public void Pack(ITestOutputHelper? output, string relativePath) =>
         Run(output, "dotnet", RepoRoot, "pack", Path.Combine(RepoRoot, relativePath), "-c", "Release", "--no-build", $"-p:PackageVersion={Version}", "-o", Feed);
 
     /// <summary>The global packages folder.</summary>
@@ -42,7 +42,7 @@ public sealed class LocalPackageFeed : IDisposable
     }
 
     /// <summary>Runs a process and fails the test when it exits with a non-zero code; returns its standard output.</summary>
-    public static string Run(ITestOutputHelper output, string file, string workingDirectory, params string[] args)
+    public static string Run(ITestOutputHelper? output, string file, string workingDirectory, params string[] args)
     {
         var (code, stdout, stderr) = RunRaw(output, file, workingDirectory, args);
         Assert.True(code == 0, $"{file} {string.Join(" ", args)} failed ({code}):\n{stdout}\n{stderr}");
@@ -50,7 +50,7 @@ public sealed class LocalPackageFeed : IDisposable
     }
 
     /// <summary>Runs a process (10 minutes at most) and returns its exit code, standard output and standard error.</summary>
-    public static (int Code, string Stdout, string Stderr) RunRaw(ITestOutputHelper output, string file, string workingDirectory, params string[] args)
+    public static (int Code, string Stdout, string Stderr) RunRaw(ITestOutputHelper? output, string file, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) start.ArgumentList.Add(a);
@@ -60,7 +60,7 @@ public sealed class LocalPackageFeed : IDisposable
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(600_000), $"{file} {string.Join(" ", args)} did not finish in 10 minutes.");
-        output.WriteLine($"$ {file} {string.Join(" ", args)} → {process.ExitCode}");
+        output?.WriteLine($"$ {file} {string.Join(" ", args)} → {process.ExitCode}");
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
