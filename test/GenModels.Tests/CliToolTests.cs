@@ -105,7 +105,7 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
     }
 
     [Fact]
-    public void GanTrainThenGenerateWritesTheTrainingColumnsInTheirUnits()
+    public void GanAndDiffusionTrainThenGenerateWriteTheTrainingColumnsInTheirUnits()
     {
         var train = Genmodels("gan", "train", "--data", "records.csv", "--columns", "x1,x2,amount", "--label-column", "group", "--output", "gan.zip", "--epochs", "10", "--threads", "1", "-q");
         Assert.True(train.Code == 0, train.Stderr);
@@ -124,6 +124,15 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
 
         Assert.Equal(0, Genmodels("generate", "--model", "gan.zip", "--rows", "50", "--label", "a", "--output", "again.csv", "--seed", "3").Code);
         Assert.Equal(File.ReadAllText(Path_("synthetic.csv")), File.ReadAllText(Path_("again.csv")));
+
+        // A diffusion model through the same verbs, unconditional.
+        var diffusion = Genmodels("diffusion", "train", "--data", "records.csv", "--columns", "x1,amount", "--output", "diffusion.zip", "--epochs", "3", "--threads", "1", "-q");
+        Assert.True(diffusion.Code == 0, diffusion.Stderr);
+        Assert.Equal(0, Genmodels("generate", "--model", "diffusion.zip", "--rows", "20", "--output", "diffused.csv").Code);
+        var diffused = ReadCsv(Path_("diffused.csv"));
+        Assert.Equal(["x1", "amount"], diffused[0]);
+        Assert.Equal(21, diffused.Length);
+        Assert.Contains("--label: 'diffusion.zip' was trained without a label column", Genmodels("generate", "--model", "diffusion.zip", "--label", "a", "--output", "x.csv").Stderr);
     }
 
     [Fact]
