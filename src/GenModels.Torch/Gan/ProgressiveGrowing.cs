@@ -12,8 +12,8 @@ namespace GenModels.Torch.Gan;
 // the discriminator sees are blended the same way from their average-pooled versions.
 //
 // The networks here are the DCGAN-style networks of GanGenerator/GanDiscriminator, grown from the other end: starting at
-// StartResolution = H/4 they are, at their last stage, those very networks plus the unused 1×1 "to image" / "from image"
-// layers of the earlier stages, so a growing and a non-growing GAN differ only in how they were trained.
+// StartResolution = H/4 they are, at their last stage, those very networks plus the unused "to image" (1×1) and
+// "from image" (3×3) layers of the earlier stages, so a growing and a non-growing GAN differ only in how they were trained.
 
 /// <summary>
 /// Where a progressively grown GAN is in its schedule: the current stage (0 = <see cref="GanOptions.StartResolution"/>,
