@@ -3,6 +3,7 @@
 //
 //   dotnet run -c Release --project examples/AnomalyScoring
 using GenModels.MLNet.AnomalyDetection;
+using GenModels.Plots;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -26,6 +27,19 @@ var scored = model.Transform(newTraffic);
 var metrics = ml.AnomalyDetection.Evaluate(scored, falsePositiveCount: 20);
 Console.WriteLine($"ROC-AUC {metrics.AreaUnderRocCurve:F4}; detection rate at 20 false positives {metrics.DetectionRateAtFalsePositiveCount:F3}");
 
+// The same evaluation as pictures (GenModels.Plots): the ROC curve, and the scores of normal and odd requests with the threshold.
+Directory.CreateDirectory("out");
+var scores = scored.GetColumn<float>("Score").ToArray();
+var isOdd = scored.GetColumn<float>("Label").Select(l => l > 0).ToArray();
+File.WriteAllBytes(Path.Combine("out", "roc.png"), Plot.Roc(scores, isOdd, "Odd requests against normal ones"));
+float Log10(float score) => MathF.Log10(MathF.Max(score, 1e-3f));
+File.WriteAllBytes(Path.Combine("out", "scores.png"), Plot.Histogram(new Dictionary<string, IReadOnlyList<float>>
+{
+    ["normal"] = scores.Where((_, i) => !isOdd[i]).Select(Log10).ToArray(),
+    ["odd"] = scores.Where((_, i) => isOdd[i]).Select(Log10).ToArray(),
+}, xTitle: "log10(score)", markers: new Dictionary<string, float> { ["threshold"] = Log10(model.LastTransformer.Threshold) }));
+Console.WriteLine("Pictures: out/roc.png, out/scores.png");
+
 // 4. One request at a time, as a web handler would.
 var engine = ml.Model.CreatePredictionEngine<Request, AnomalyPrediction>(model);
 var usual = new Request { SizeKb = 40, LatencyMs = Telemetry.Latency(40), CpuMs = Telemetry.Cpu(40), Retries = 0 };
@@ -37,7 +51,6 @@ foreach (var (name, request) in new[] { ("usual request", usual), ("odd request"
 }
 
 // 5. Save, reload, and move the threshold without retraining.
-Directory.CreateDirectory("out");
 var path = Path.Combine("out", "anomaly-detector.zip");
 ml.Model.Save(model, normalTraffic.Schema, path);
 var loaded = ml.Model.Load(path, out _);
