@@ -1,6 +1,6 @@
 // Tabular synthesis on small real tables (shared/data/tabular: UCI sets from R's mlbench), measured side by side in one
-// run: the library's TabularSynthesizer with CTGAN and with TVAE (mode-specific normalisation, the default encoding, and
-// TVAE again with standardised numbers, the encoding the first release had), against an independent-columns baseline
+// run: the library's TabularSynthesizer with CTGAN, with TVAE on mode-specific normalisation ("tvae") and with TVAE on
+// standardised numbers ("tvae-standardized", TVAE's default encoding), against an independent-columns baseline
 // (every column resampled on its own from the training rows: perfect column shapes, no relations). Protocol per table: a
 // seeded 80/20 split into training and held-out rows; each synthesizer trains on the training part and generates as many
 // rows; every table is scored against the training part by EvaluateTable: column shapes, pair trends, machine-learning
