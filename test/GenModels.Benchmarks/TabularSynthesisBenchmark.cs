@@ -152,7 +152,8 @@ public static class TabularSynthesisBenchmark
         {
             var file = Path.Combine(folder, name + ".csv");
             File.WriteAllLines(file, rows.Select(r => string.Join(",", r)));
-            return ml.Data.Cache(ml.Data.LoadFromTextFile(file, columns, separatorChar: ',', hasHeader: false));
+            // MissingRealsAsNaNs: an empty number field is NaN (the text loader's default reads it as 0).
+            return ml.Data.Cache(ml.Data.LoadFromTextFile(file, new TextLoader.Options { Columns = columns, Separators = [','], MissingRealsAsNaNs = true }));
         }
         var views = (Write("train", train), Write("holdout", holdout), Write("independent", independent));
         foreach (var view in new[] { views.Item1, views.Item2, views.Item3 })        // read every column once: cached, so the files can go
