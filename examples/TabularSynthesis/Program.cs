@@ -28,7 +28,10 @@ for (int i = 0; i < args.Length; i++)
 var ml = new MLContext(seed: 1);
 
 // 1. Load the CSV with its column types: text, numbers (an empty field is NaN), a Boolean.
-var table = ml.Data.LoadFromTextFile<Customer>(csv, separatorChar: ',', hasHeader: true);
+var table = ml.Data.LoadFromTextFile<Customer>(csv, new TextLoader.Options
+{
+    Separators = [','], HasHeader = true, MissingRealsAsNaNs = true,     // an empty number is NaN, not 0
+});
 var split = ml.Data.TrainTestSplit(table, testFraction: 0.2, seed: 1);   // held-out rows to score the synthetic ones against
 
 // 2. Train the synthesizer on every column.

@@ -1,6 +1,6 @@
 // Tabular synthesis on small real tables (shared/data/tabular: UCI sets from R's mlbench), measured side by side in one
-// run: the library's TabularSynthesizer with CTGAN and with TVAE (mode-specific normalisation, the default encoding, and
-// TVAE again with standardised numbers, the encoding the first release had), against an independent-columns baseline
+// run: the library's TabularSynthesizer with CTGAN, with TVAE on mode-specific normalisation ("tvae") and with TVAE on
+// standardised numbers ("tvae-standardized", TVAE's default encoding), against an independent-columns baseline
 // (every column resampled on its own from the training rows: perfect column shapes, no relations). Protocol per table: a
 // seeded 80/20 split into training and held-out rows; each synthesizer trains on the training part and generates as many
 // rows; every table is scored against the training part by EvaluateTable: column shapes, pair trends, machine-learning
@@ -152,7 +152,8 @@ public static class TabularSynthesisBenchmark
         {
             var file = Path.Combine(folder, name + ".csv");
             File.WriteAllLines(file, rows.Select(r => string.Join(",", r)));
-            return ml.Data.Cache(ml.Data.LoadFromTextFile(file, columns, separatorChar: ',', hasHeader: false));
+            // MissingRealsAsNaNs: an empty number field is NaN (the text loader's default reads it as 0).
+            return ml.Data.Cache(ml.Data.LoadFromTextFile(file, new TextLoader.Options { Columns = columns, Separators = [','], MissingRealsAsNaNs = true }));
         }
         var views = (Write("train", train), Write("holdout", holdout), Write("independent", independent));
         foreach (var view in new[] { views.Item1, views.Item2, views.Item3 })        // read every column once: cached, so the files can go

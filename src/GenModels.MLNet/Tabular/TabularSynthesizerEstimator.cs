@@ -37,7 +37,10 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         /// <summary>Default values of the options that are not the networks' own.</summary>
         public static class Defaults
         {
-            /// <summary>The network: TVAE (see the tabular-synthesis benchmark in README for the measurement behind it).</summary>
+            /// <summary>
+            /// The network: TVAE. On the tabular-synthesis benchmark it beat CTGAN on every table in pair trends and
+            /// machine-learning efficacy, in under a quarter of CTGAN's training time (CTGAN at 1,000 steps).
+            /// </summary>
             public const TabularModel Model = TabularModel.Tvae;
             /// <summary>CTGAN's Adam learning rate for both networks (2e-4, as published).</summary>
             public const double CtganLearningRate = 2e-4;
@@ -63,8 +66,8 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         /// <summary>The network: <see cref="TabularModel.Tvae"/> (the default) or <see cref="TabularModel.Ctgan"/>.</summary>
         public TabularModel Model = Defaults.Model;
         /// <summary>
-        /// How numeric columns are encoded. Null (the default) picks by model: <see cref="Tabular.NumericEncoding.ModeSpecific"/>
-        /// for both (see <see cref="ResolvedNumericEncoding"/>).
+        /// How numeric columns are encoded. Null (the default) picks by model (see <see cref="ResolvedNumericEncoding"/>):
+        /// <see cref="Tabular.NumericEncoding.Standardized"/> for TVAE, <see cref="Tabular.NumericEncoding.ModeSpecific"/> for CTGAN.
         /// </summary>
         public NumericEncoding? NumericEncoding;
         /// <summary>Most Gaussian modes per numeric column under mode-specific normalisation.</summary>
@@ -88,8 +91,15 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         /// <summary>CTGAN: Adam's learning rate of both networks (<see cref="TrainingRunOptions.LearningRate"/> is TVAE's).</summary>
         public double CtganLearningRate = Defaults.CtganLearningRate;
 
-        /// <summary>The numeric encoding <c>Fit</c> uses: <see cref="NumericEncoding"/>, or the model's default when it is null.</summary>
-        public NumericEncoding ResolvedNumericEncoding => NumericEncoding ?? Tabular.NumericEncoding.ModeSpecific;
+        /// <summary>
+        /// The numeric encoding <c>Fit</c> uses: <see cref="NumericEncoding"/>, or the model's default when it is null. CTGAN
+        /// uses mode-specific normalisation, as designed (its generator squashes values with tanh). TVAE uses standardised
+        /// numbers: on the tabular-synthesis benchmark mode-specific normalisation gave TVAE better column shapes and pair
+        /// trends (overall 0.909 against 0.857 on BostonHousing, 0.924 against 0.887 on Vehicle), but models trained on its
+        /// rows predicted the class far worse (accuracy 0.505 against 0.746 on LetterRecognition, 0.533 against 0.645 on
+        /// Vehicle; real rows: 0.777 and 0.669).
+        /// </summary>
+        public NumericEncoding ResolvedNumericEncoding => NumericEncoding ?? (Model == TabularModel.Ctgan ? Tabular.NumericEncoding.ModeSpecific : Tabular.NumericEncoding.Standardized);
 
         internal override string TrainingColumnName => ConditionColumnName ?? "";
         private protected override IEnumerable<string?> OutputNames() => [];
