@@ -235,7 +235,7 @@ public sealed class TableEncoding
 
     /// <summary>
     /// Reads every row of <paramref name="data"/> (which must hold the encoded columns with their types) into one array of
-    /// <see cref="Width"/> values per row. Throws naming the column for a category not seen by <see cref="Fit"/> or an infinite number.
+    /// <see cref="Width"/> values per row. Throws naming the column for a category not seen by <see cref="Fit(IDataView, TableEncodingOptions, CancellationToken)"/> or an infinite number.
     /// </summary>
     public float[] Encode(IDataView data, CancellationToken cancellationToken = default)
     {
@@ -384,7 +384,7 @@ public sealed class TableEncoding
         return new TableEncoding(result);
     }
 
-    /// <summary>The statistics <see cref="Fit"/> gathers for one column.</summary>
+    /// <summary>The statistics <see cref="Fit(IDataView, TableEncodingOptions, CancellationToken)"/> gathers for one column.</summary>
     private sealed class ColumnStatistics(DataViewSchema.Column column, int maxCategories, TableEncodingOptions options)
     {
         private readonly List<double>? values = column.Type is NumberDataViewType && options.NumericEncoding == NumericEncoding.ModeSpecific ? [] : null;

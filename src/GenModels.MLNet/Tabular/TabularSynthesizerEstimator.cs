@@ -35,7 +35,7 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         private static readonly CtganOptions Gan = new();
 
         /// <summary>Default values of the options that are not the networks' own.</summary>
-        public static class Defaults
+        public static new class Defaults
         {
             /// <summary>
             /// The network: TVAE. On the tabular-synthesis benchmark it beat CTGAN on every table in pair trends and

@@ -15,19 +15,19 @@ public sealed class CycleGanStep : ITrainStep
     private readonly optim.Optimizer generatorOptimizer, discriminatorOptimizer;
     private readonly ImagePool poolA, poolB;
     private readonly double learningRate, discriminatorLearningRate;
-    private readonly long totalSteps;
+    private long totalSteps = 1; // the loop's plan (BeginTraining); the decay is laid over it
     private long steps;
 
     /// <summary>
     /// Adam (β₁, β₂ from the options) over both generators and over both discriminators; both rates decay linearly to zero
-    /// from <see cref="CycleGanOptions.DecayStart"/> of <paramref name="totalSteps"/>. The pools draw from <paramref name="seed"/>.
+    /// from <see cref="CycleGanOptions.DecayStart"/> of the steps the training loop plans (<see cref="BeginTraining"/>).
+    /// The pools draw from <paramref name="seed"/>.
     /// </summary>
-    public CycleGanStep(CycleGanNetwork network, double learningRate, double discriminatorLearningRate, long totalSteps, int seed)
+    public CycleGanStep(CycleGanNetwork network, double learningRate, double discriminatorLearningRate, int seed)
     {
         this.network = network;
         this.learningRate = learningRate;
         this.discriminatorLearningRate = discriminatorLearningRate;
-        this.totalSteps = Math.Max(1, totalSteps);
         var o = network.Options;
         generatorOptimizer = optim.Adam(network.GeneratorAB.parameters().Concat(network.GeneratorBA.parameters()), learningRate, o.Beta1, o.Beta2);
         discriminatorOptimizer = optim.Adam(network.DiscriminatorA.parameters().Concat(network.DiscriminatorB.parameters()), discriminatorLearningRate, o.Beta1, o.Beta2);
@@ -37,6 +37,9 @@ public sealed class CycleGanStep : ITrainStep
 
     /// <inheritdoc />
     public nn.Module Module => network;
+
+    /// <inheritdoc />
+    public void BeginTraining(long plannedSteps) => totalSteps = Math.Max(1, plannedSteps);
 
     /// <summary>
     /// The learning-rate factor at step <paramref name="step"/> of <paramref name="totalSteps"/>: 1 until

@@ -27,10 +27,8 @@ public static class CycleGanTraining
             if (data.shape[0] == 0) throw new ArgumentException("The domain has no images.", name);
         }
         using var rows = Unaligned(domainA, domainB, training.Seed);
-        long trainRows = rows.shape[0] - (long)Math.Floor(rows.shape[0] * TrainingBudget.ResolveEarlyStopping(rows.shape[0], training).ValidationFraction);
-        long totalSteps = TrainingBudget.Resolve(trainRows, training.Epochs, training.BatchSize, training.TargetSteps).Steps(trainRows);
         return ModelTraining.Fit(rows, training, () => new CycleGanNetwork(options),
-            (model, _) => new CycleGanStep(model, training.LearningRate, discriminatorLearningRate ?? training.LearningRate, totalSteps, training.Seed + 2));
+            (model, _) => new CycleGanStep(model, training.LearningRate, discriminatorLearningRate ?? training.LearningRate, training.Seed + 2));
     }
 
     /// <summary>
