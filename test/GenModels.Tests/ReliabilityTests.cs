@@ -142,7 +142,7 @@ public class ReliabilityTests : IDisposable
     [Fact]
     public void APredictionEngineAgreesWithABatchedTransformToFloatRounding()
     {
-        // libtorch multiplies 1 to 3 rows with other kernels than larger batches: the last bits may differ (README says so).
+        // The engine runs on a managed copy of the weights, the batch on libtorch: the last bits may differ (README says so).
         var ml = new MLContext(seed: 1);
         var rows = Synthetic.CurvedManifold(50, seed: 15); // batches of 16: the last one holds 2 rows
         var data = Synthetic.Load(ml, rows);
