@@ -87,17 +87,7 @@ public sealed class CycleGanTransformer : BatchedTransformerBase, IBatchMapper
     int IBatchMapper.NoiseSeed => 0;
     IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => outputs;
 
-    // A flat Single vector of C·H·W values (as TextLoader reads a CSV row) is read as the training images' layout.
-    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema)
-    {
-        int size = ((IBatchMapper)this).InputWidth;
-        if (schema.GetColumnOrNull(InputColumnName) is { Type: VectorDataViewType { Dimensions.Length: 1 } flat } && flat.Size == size)
-            return [BatchedMapping.CheckVectorInput(schema, InputColumnName, size, paramName: nameof(schema))];
-        var found = ImageTranslationEstimator.ImageShape(schema, InputColumnName, "input", nameof(schema));
-        if (!found.SequenceEqual(shape))
-            throw Errors.SchemaMismatch(nameof(schema), "input", InputColumnName, $"images of {string.Join("×", shape)} (C×H×W) as in training", string.Join("×", found));
-        return [schema[InputColumnName]];
-    }
+    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema) => ImageToImageInput.Check(schema, InputColumnName, shape);
 
     IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
         BatchedMapping.FeatureReader(row, row.Schema[InputColumnName], ((IBatchMapper)this).InputWidth);

@@ -64,17 +64,7 @@ public sealed class ImageTranslationTransformer : BatchedTransformerBase, IBatch
     int IBatchMapper.NoiseSeed => 0;
     IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => outputs;
 
-    // A flat Single vector of C·H·W values (as TextLoader reads a CSV row) is read as the training images' layout.
-    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema)
-    {
-        int size = ((IBatchMapper)this).InputWidth;
-        if (schema.GetColumnOrNull(InputColumnName) is { Type: VectorDataViewType { Dimensions.Length: 1 } flat } && flat.Size == size)
-            return [BatchedMapping.CheckVectorInput(schema, InputColumnName, size, paramName: nameof(schema))];
-        var shape = ImageTranslationEstimator.ImageShape(schema, InputColumnName, "input", nameof(schema));
-        if (!shape.SequenceEqual(inputShape))
-            throw Errors.SchemaMismatch(nameof(schema), "input", InputColumnName, $"images of {string.Join("×", inputShape)} (C×H×W) as in training", string.Join("×", shape));
-        return [schema[InputColumnName]];
-    }
+    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema) => ImageToImageInput.Check(schema, InputColumnName, inputShape);
 
     IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
         BatchedMapping.FeatureReader(row, row.Schema[InputColumnName], ((IBatchMapper)this).InputWidth);
