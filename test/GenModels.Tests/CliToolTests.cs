@@ -197,7 +197,7 @@ public sealed class CliToolTests(CliToolTests.InstalledTool tool, ITestOutputHel
         var generate = Genmodels("generate", "--model", "imagegan.zip", "--rows", "4", "--output", "generated");
         Assert.True(generate.Code == 0, generate.Stderr);
         var pngs = Directory.GetFiles(Path_("generated"), "*.png").Order().ToArray();
-        Assert.Equal(["bright-00000.png", "bright-00002.png", "dim-00001.png", "dim-00003.png"], pngs.Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["bright-00000.png", "bright-00002.png", "dim-00001.png", "dim-00003.png"], pngs.Select(p => Path.GetFileName(p)).Order().ToArray());
         Assert.All(pngs, p => { using var image = MLImage.CreateFromFile(p); Assert.Equal((8, 8), (image.Width, image.Height)); });
 
         var train = Genmodels("anomaly", "train", "--images", "images", "--image-size", "8", "--trainer", "autoencoder", "--epochs", "3", "--output", "imagedetector.zip", "--threads", "1", "-q");

@@ -161,7 +161,7 @@ public class ConvolutionalNetworkTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(NetworkArchitecture.Convolutional, ArchitectureOf(Options("Image"), images));
         Assert.Equal(NetworkArchitecture.Mlp, ArchitectureOf(Options("Image", NetworkArchitecture.Mlp), images));
         using (var fromImages = ml.Transforms.VaeEncode(Options("Image")).Fit(images))
-            Assert.Equal([3, Side, Side], fromImages.Model.Options.ImageShape);
+            Assert.Equal([3, Side, Side], fromImages.Model.Options.ImageShape!);
         // The detectors choose the same way.
         using var detector = ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options
         {

@@ -95,7 +95,7 @@ public class DiffusionImageTests(ITestOutputHelper output)
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadFromEnumerable(Bars(400, seed: 2));
         using var model = ml.Generative().Diffusion(Options()).Fit(train);
-        Assert.Equal([1, Side, Side], model.Model.Options.ImageShape);
+        Assert.Equal([1, Side, Side], model.Model.Options.ImageShape!);
         var type = (VectorDataViewType)model.Generate(1, seed: 1).Schema["Features"].Type;
         Assert.Equal([1, Side, Side], type.Dimensions.ToArray());
 
