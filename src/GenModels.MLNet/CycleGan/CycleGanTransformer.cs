@@ -33,40 +33,24 @@ public enum CycleGanDirection
 /// channel-major layout. Runs in batches in <see cref="BatchedTransformerBase.Transform"/> and row by row in a
 /// <c>PredictionEngine</c>; saved and loaded with <c>mlContext.Model.Save/Load</c>.
 /// </summary>
-public sealed class CycleGanTransformer : BatchedTransformerBase, IBatchMapper
+public sealed class CycleGanTransformer : ImageToImageTransformerBase
 {
     internal const string LoaderSignature = "GenModelsCycleGan"; // ML.NET allows at most 24 characters
     private const string NetworkKind = "CycleGanGenerators";
-    private readonly int[] shape;
-    private readonly NetworkOutputColumn[] outputs;
-
     internal CycleGanTransformer(CycleGanGenerators generators, CycleGanDirection direction, string inputColumnName, string outputColumnName,
         bool outputIsImage, int batchSize, TrainingResult? training)
-        : base(generators, batchSize)
+        : base(generators, inputColumnName, ShapeOf(generators), outputColumnName, ShapeOf(generators), outputIsImage, batchSize)
     {
-        var o = generators.Options;
-        if (outputIsImage && o.ImageChannels != ImageInput.Channels)
-            throw new ArgumentException($"An image column holds {ImageInput.Channels}×H×W values, not {o.ImageChannels}×{o.Height}×{o.Width}.", nameof(outputIsImage));
         Direction = direction;
-        InputColumnName = inputColumnName;
-        OutputColumnName = outputColumnName;
-        shape = [o.ImageChannels, o.Height, o.Width];
-        OutputIsImage = outputIsImage;
         Training = training;
-        outputs = [new NetworkOutputColumn(NetworkOutputRole.Generated, outputColumnName, shape.Aggregate(1, (a, d) => a * d), false,
-            Dimensions: shape, IsImage: outputIsImage)];
     }
+
+    private static int[] ShapeOf(CycleGanGenerators generators) => [generators.Options.ImageChannels, generators.Options.Height, generators.Options.Width];
 
     /// <summary>The direction this transformer translates in.</summary>
     public CycleGanDirection Direction { get; }
-    /// <summary>The column of input images.</summary>
-    public string InputColumnName { get; }
-    /// <summary>The column of translated images this transformer adds.</summary>
-    public string OutputColumnName { get; }
     /// <summary>The images' channels, height and width (both domains; 3 channels for an image column).</summary>
-    public IReadOnlyList<int> ImageShape => shape;
-    /// <summary>True when the output column is an image column (training read one); false for a <c>Vector&lt;Single, C, H, W&gt;</c> column.</summary>
-    public bool OutputIsImage { get; }
+    public IReadOnlyList<int> ImageShape => InputShape;
     /// <summary>
     /// Loss history of the training run (the cycle and identity L1 per direction, both generators' adversarial losses and
     /// both discriminators' losses); null for a loaded or reversed model.
@@ -83,23 +67,7 @@ public sealed class CycleGanTransformer : BatchedTransformerBase, IBatchMapper
         new(Deserialize(Serialize(Generators)), Direction == CycleGanDirection.AToB ? CycleGanDirection.BToA : CycleGanDirection.AToB,
             InputColumnName, OutputColumnName, OutputIsImage, BatchSize, null);
 
-    int IBatchMapper.InputWidth => shape.Aggregate(1, (a, d) => a * d);
-    int IBatchMapper.NoiseSeed => 0;
-    IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => outputs;
-
-    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema) => ImageToImageInput.Check(schema, InputColumnName, shape);
-
-    IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
-        BatchedMapping.FeatureReader(row, row.Schema[InputColumnName], ((IBatchMapper)this).InputWidth);
-
-    void IBatchMapper.Map(Tensor input, Tensor?[] targets, Generator noise)
-    {
-        if (targets[0] is not { } target) return;
-        using var noGrad = no_grad();
-        long n = input.shape[0];
-        var generator = Generators.Direction(Direction == CycleGanDirection.AToB);
-        target.copy_(generator.forward(input.view(n, shape[0], shape[1], shape[2])).view(n, -1));
-    }
+    private protected override Tensor Translate(Tensor images) => Generators.Direction(Direction == CycleGanDirection.AToB).forward(images);
 
     private static byte[] Serialize(CycleGanGenerators generators)
     {
@@ -129,7 +97,7 @@ public sealed class CycleGanTransformer : BatchedTransformerBase, IBatchMapper
             w.Write((byte)Direction);
             w.Write(InputColumnName);
             w.Write(OutputColumnName);
-            foreach (var d in shape) w.Write(d);
+            foreach (var d in InputShape) w.Write(d);
             w.Write(OutputIsImage);
             w.Write(BatchSize);
         }, network);

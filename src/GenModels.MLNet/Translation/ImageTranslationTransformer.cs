@@ -22,60 +22,20 @@ namespace GenModels.MLNet.Translation;
 /// channel-major layout. Runs in batches in <see cref="BatchedTransformerBase.Transform"/> and row by row in a
 /// <c>PredictionEngine</c>; saved and loaded with <c>mlContext.Model.Save/Load</c>.
 /// </summary>
-public sealed class ImageTranslationTransformer : BatchedTransformerBase, IBatchMapper
+public sealed class ImageTranslationTransformer : ImageToImageTransformerBase
 {
     internal const string LoaderSignature = "GenModelsImgTranslation"; // ML.NET allows at most 24 characters
     private const string NetworkKind = "UNet";
-    private readonly int[] inputShape, outputShape;
-    private readonly NetworkOutputColumn[] outputs;
-
     internal ImageTranslationTransformer(UNet generator, string inputColumnName, int[] inputShape, string outputColumnName, int[] outputShape,
         bool outputIsImage, int batchSize, TrainingResult? training)
-        : base(generator, batchSize)
-    {
-        if (outputIsImage && outputShape[0] != ImageInput.Channels)
-            throw new ArgumentException($"An image column holds {ImageInput.Channels}×H×W values, not {string.Join("×", outputShape)}.", nameof(outputShape));
-        InputColumnName = inputColumnName;
-        OutputColumnName = outputColumnName;
-        this.inputShape = inputShape;
-        this.outputShape = outputShape;
-        OutputIsImage = outputIsImage;
-        Training = training;
-        outputs = [new NetworkOutputColumn(NetworkOutputRole.Generated, outputColumnName, outputShape.Aggregate(1, (a, d) => a * d), false,
-            Dimensions: outputShape, IsImage: outputIsImage)];
-    }
+        : base(generator, inputColumnName, inputShape, outputColumnName, outputShape, outputIsImage, batchSize) => Training = training;
 
-    /// <summary>The column of input images.</summary>
-    public string InputColumnName { get; }
-    /// <summary>The column of translated images this transformer adds.</summary>
-    public string OutputColumnName { get; }
-    /// <summary>The input images' channels, height and width (3 channels for an image column).</summary>
-    public IReadOnlyList<int> InputShape => inputShape;
-    /// <summary>The output images' channels, height and width: the training target's.</summary>
-    public IReadOnlyList<int> OutputShape => outputShape;
-    /// <summary>True when the output column is an image column (the target was one); false for a <c>Vector&lt;Single, C, H, W&gt;</c> column.</summary>
-    public bool OutputIsImage { get; }
     /// <summary>Loss history of the training run (L1, and with the adversarial term the generator's and discriminator's losses); null for a loaded model.</summary>
     public TrainingResult? Training { get; }
 
     private UNet Generator => (UNet)NetworkObject;
 
-    int IBatchMapper.InputWidth => inputShape.Aggregate(1, (a, d) => a * d);
-    int IBatchMapper.NoiseSeed => 0;
-    IReadOnlyList<NetworkOutputColumn> IBatchMapper.Outputs => outputs;
-
-    IReadOnlyList<DataViewSchema.Column> IBatchMapper.CheckInput(DataViewSchema schema) => ImageToImageInput.Check(schema, InputColumnName, inputShape);
-
-    IRowInputReader IBatchMapper.CreateInputReader(DataViewRow row) =>
-        BatchedMapping.FeatureReader(row, row.Schema[InputColumnName], ((IBatchMapper)this).InputWidth);
-
-    void IBatchMapper.Map(Tensor input, Tensor?[] targets, Generator noise)
-    {
-        if (targets[0] is not { } target) return;
-        using var noGrad = no_grad();
-        long n = input.shape[0];
-        target.copy_(Generator.forward(input.view(n, inputShape[0], inputShape[1], inputShape[2])).view(n, -1));
-    }
+    private protected override Tensor Translate(Tensor images) => Generator.forward(images);
 
     /// <summary>An independent copy of <paramref name="generator"/> with the same weights, in evaluation mode.</summary>
     internal static UNet Copy(UNet generator) => Deserialize(Serialize(generator));
@@ -102,9 +62,9 @@ public sealed class ImageTranslationTransformer : BatchedTransformerBase, IBatch
         ModelPersistence.Save(ctx, SavedFormat, w =>
         {
             w.Write(InputColumnName);
-            foreach (var d in inputShape) w.Write(d);
+            foreach (var d in InputShape) w.Write(d);
             w.Write(OutputColumnName);
-            foreach (var d in outputShape) w.Write(d);
+            foreach (var d in OutputShape) w.Write(d);
             w.Write(OutputIsImage);
             w.Write(BatchSize);
         }, network);
