@@ -22,11 +22,12 @@ public static class FoundationBenchmark
 {
     public static async Task Run(string[] args)
     {
-        int epochs = 1, streamRows = 1_000_000;
+        int epochs = 1, streamRows = 1_000_000, batch = ReconstructionEstimatorOptions.Defaults.TransformBatchSize;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             if (args[i] == "--epochs") epochs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--rows") streamRows = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--batch") batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
         }
         var folder = FashionMnist.Locate() ?? await FashionMnist.DownloadAsync(progress: new Progress<string>(Console.WriteLine));
         Console.WriteLine($"GenModels benchmarks — {Environment.ProcessorCount} cores, torch threads {get_num_threads()}, Fashion-MNIST from {folder}");
@@ -37,6 +38,7 @@ public static class FoundationBenchmark
         var options = new VaeEncodingEstimator.Options
         {
             LatentDimension = 20, HiddenSizes = [400], Likelihood = ReconstructionLikelihood.Bernoulli, Epochs = epochs, BatchSize = 128, Seed = 1,
+            TransformBatchSize = batch,
         };
         var clock = Stopwatch.StartNew();
         var model = ml.Transforms.VaeEncode(options).Fit(train);
@@ -63,16 +65,16 @@ public static class FoundationBenchmark
             return n / sw.Elapsed.TotalSeconds;
         }
         using var resident = tensor(pixels, new long[] { count, FashionMnist.ImageSize });
-        var readBack = new float[256 * 20];
+        var readBack = new float[batch * 20];
         double RawPass()
         {
             var sw = Stopwatch.StartNew();
             using var noGrad = no_grad();
-            using var target = from_array(readBack).view(256, 20);
-            for (long start = 0; start < count; start += 256)
+            using var target = from_array(readBack).view(batch, 20);
+            for (long start = 0; start < count; start += batch)
             {
                 using var scope = NewDisposeScope();
-                long n = Math.Min(256, count - start);
+                long n = Math.Min(batch, count - start);
                 target.narrow(0, 0, n).copy_(model.Model.Encode(resident.narrow(0, start, n))); // read back, as the cursor does
             }
             return count / sw.Elapsed.TotalSeconds;
@@ -95,12 +97,12 @@ public static class FoundationBenchmark
         {
             dataView.Add(DataViewPass()); raw.Add(RawPass()); source.Add(SourcePass());
             // PyTorch's batched forward of the same encoder shape over a resident tensor, same thread count (skipped, with a message, where it is not installed).
-            if (peer && PyTorchPeer.EncoderForward(get_num_threads(), count, 256, singleRows: 100, runs: 1) is { } p) pytorch.Add(p.Batched);
+            if (peer && PyTorchPeer.EncoderForward(get_num_threads(), count, batch, singleRows: 100, runs: 1) is { } p) pytorch.Add(p.Batched);
             else peer = false;
         }
         double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
         Console.WriteLine();
-        Console.WriteLine("Encoding 60,000 rows (posterior mean), batch 256, median of 5 alternating runs");
+        Console.WriteLine($"Encoding 60,000 rows (posterior mean), batch {batch} (the transform's TransformBatchSize and the raw loops'), median of 5 alternating runs");
         Console.WriteLine($"  VaeEncode via IDataView {Median(dataView),10:N0} rows/s");
         Console.WriteLine($"  raw tensor forward      {Median(raw),10:N0} rows/s");
         Console.WriteLine($"  source alone (reading the input column, no network) {Median(source),10:N0} rows/s");

@@ -46,7 +46,9 @@ public sealed class VaeEncodingTransformer : ReconstructionTransformerBase
 
     private protected override void Map(Tensor input, Tensor?[] outputs, Generator noise)
     {
-        var (mean, logVar) = Model.EncodeDistribution(input);
+        // The log-variance is computed only for the outputs that read it.
+        bool needsLogVar = outputs.Where((t, i) => t is not null && Outputs[i].Role is NetworkOutputRole.LogVariance or NetworkOutputRole.SampledLatent).Any();
+        var (mean, logVar) = needsLogVar ? Model.EncodeDistribution(input) : (Model.Encode(input), null!);
         Tensor? reconstruction = null;
         for (int i = 0; i < outputs.Length; i++)
         {

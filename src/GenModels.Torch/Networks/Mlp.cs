@@ -9,6 +9,7 @@ namespace GenModels.Torch.Networks;
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> layers;
+    private readonly TorchSharp.Modules.Linear[] linears;
 
     /// <summary>Builds in → hidden[0] → … → hidden[^1] → out.</summary>
     public Mlp(string name, int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, Activation activation) : base(name)
@@ -27,17 +28,39 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         seq.append("out", nn.Linear(width, outputSize));
         layers = seq;
         Activation = activation;
+        OutputSize = outputSize;
         RegisterComponents();
+        linears = seq.children().OfType<TorchSharp.Modules.Linear>().ToArray(); // after registering: a view of layers, not a component
+
     }
 
     /// <summary>The activation between hidden layers.</summary>
     public Activation Activation { get; }
 
     /// <summary>The Linear layers in order (input side first); the last one is the output layer.</summary>
-    internal IReadOnlyList<TorchSharp.Modules.Linear> Linears => layers.children().OfType<TorchSharp.Modules.Linear>().ToArray();
+    internal IReadOnlyList<TorchSharp.Modules.Linear> Linears => linears;
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor x) => layers.forward(x);
+    /// <summary>The network's output; with autograd off, through <see cref="ForwardInference"/>.</summary>
+    public override Tensor forward(Tensor x) => is_grad_enabled() ? layers.forward(x) : ForwardInference(x, OutputSize);
+
+    /// <summary>Width of the output layer.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>
+    /// The forward pass for inference, when autograd is off: the same values as <see cref="forward"/>, with each hidden
+    /// activation applied in place and only the first <paramref name="outputs"/> outputs computed (a VAE's posterior mean
+    /// without its log-variance). With autograd on it is <see cref="forward"/> narrowed.
+    /// </summary>
+    internal Tensor ForwardInference(Tensor x, int outputs)
+    {
+        if (is_grad_enabled()) return layers.forward(x).narrow(-1, 0, outputs);
+        var h = x;
+        for (int i = 0; i < linears.Length - 1; i++)
+            h = Activations.ApplyInPlace(Activation, nn.functional.linear(h, linears[i].weight!, linears[i].bias));
+        var last = linears[^1];
+        // The first rows of a row-major [out, in] weight are contiguous: narrowing them copies nothing.
+        return nn.functional.linear(h, last.weight!.narrow(0, 0, outputs), last.bias?.narrow(0, 0, outputs));
+    }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -98,7 +98,7 @@ public sealed class RowMlp
         {
             // Written so that NaN passes through, as in libtorch.
             case Activation.ReLU: for (int i = 0; i < v.Length; i++) v[i] = v[i] < 0 ? 0 : v[i]; break;
-            case Activation.LeakyReLU: for (int i = 0; i < v.Length; i++) v[i] = v[i] < 0 ? 0.2f * v[i] : v[i]; break;
+            case Activation.LeakyReLU: for (int i = 0; i < v.Length; i++) v[i] = v[i] < 0 ? (float)Activations.LeakySlope * v[i] : v[i]; break;
             case Activation.Tanh: for (int i = 0; i < v.Length; i++) v[i] = MathF.Tanh(v[i]); break;
             case Activation.ELU: for (int i = 0; i < v.Length; i++) v[i] = v[i] < 0 ? (float)(Math.Exp(v[i]) - 1) : v[i]; break;
             case Activation.SiLU: for (int i = 0; i < v.Length; i++) v[i] = v[i] / (1 + MathF.Exp(-v[i])); break;

@@ -50,7 +50,9 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, (Tensor Reconstru
     }
 
     /// <summary>Posterior mean: the deterministic code.</summary>
-    public Tensor Encode(Tensor x) => EncodeDistribution(x).Mean;
+    public Tensor Encode(Tensor x) => encoder is Mlp mlp && !is_grad_enabled()
+        ? mlp.ForwardInference(x, LatentDimension) // inference: the log-variance half is never computed
+        : EncodeDistribution(x).Mean;
 
     /// <summary>Reparameterisation trick: z = mean + σ·ε with ε ~ N(0, I), so gradients flow through mean and σ.</summary>
     public static Tensor Reparameterize(Tensor mean, Tensor logVar, Generator? generator = null)
