@@ -3,7 +3,7 @@
 //   2. training images/s of the reference 784-400-20 VAE on Fashion-MNIST at batch 128;
 //   3. process memory while 1,000,000 rows stream through VaeEncode (must stay flat).
 //
-//   dotnet run -c Release --project test/GenModels.Benchmarks -- foundation [--epochs 1] [--rows 1000000]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- foundation [--epochs 1] [--rows 1000000] [--batch 256] [--threads N]
 namespace GenModels.Benchmarks;
 
 using System.Diagnostics;
@@ -28,6 +28,11 @@ public static class FoundationBenchmark
             if (args[i] == "--epochs") epochs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--rows") streamRows = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--batch") batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--threads")
+            {
+                GenModels.Torch.TorchThreads.Count = int.Parse(args[i + 1], CultureInfo.InvariantCulture); // the library's training and transforms
+                set_num_threads(GenModels.Torch.TorchThreads.Count); // the raw loops on this thread, and the PyTorch peer's count
+            }
         }
         var folder = FashionMnist.Locate() ?? await FashionMnist.DownloadAsync(progress: new Progress<string>(Console.WriteLine));
         Console.WriteLine($"GenModels benchmarks — {Environment.ProcessorCount} cores, torch threads {get_num_threads()}, Fashion-MNIST from {folder}");

@@ -1,6 +1,6 @@
 // GenModels benchmarks: console programs that print their figures side by side in one run.
 //
-//   dotnet run -c Release --project test/GenModels.Benchmarks -- foundation [--epochs 1] [--rows 1000000]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- foundation [--epochs 1] [--rows 1000000] [--batch 256] [--threads N]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- anomaly [--epochs 20] [--classes 0,1,...]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-modes [--epochs 400] [--rows 4000] [--sigma 0.1] [--lr 1e-3] [--ema 0.99] [--mixtures 8,9,25] [--configs plain,hinge,default]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-fashion [--epochs 20] [--conv]

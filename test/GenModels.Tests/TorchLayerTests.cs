@@ -14,6 +14,32 @@ public class TorchLayerTests
 
     private static VaeOptions SmallVae() => new() { InputDimension = Synthetic.Dimension, LatentDimension = 2, HiddenSizes = [32] };
 
+    [Theory]
+    [InlineData(Activation.ReLU)]
+    [InlineData(Activation.LeakyReLU)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.ELU)]
+    [InlineData(Activation.SiLU)]
+    public void TheInferenceForwardComputesWhatTheTrainingForwardComputes(Activation activation)
+    {
+        manual_seed(4);
+        using var mlp = new Mlp("mlp", 37, [50, 21], 13, activation);
+        using var x = randn(30, 37) * 2;
+        using var before = x.clone();
+        using var training = mlp.forward(x).detach();                        // autograd on: the module's own layers
+        Tensor inference, head;
+        using (no_grad()) { inference = mlp.forward(x); head = mlp.ForwardInference(x, 5); }
+        Assert.True(training.allclose(inference, rtol: 0, atol: 1e-6), $"{activation}: the in-place forward differs");
+        Assert.Equal([30L, 5], head.shape);
+        Assert.True(training.narrow(1, 0, 5).allclose(head, rtol: 0, atol: 1e-6), $"{activation}: the narrowed output layer differs");
+        Assert.True(x.eq(before).all().item<bool>(), "the input must not be changed in place");
+
+        // A VAE's posterior mean, computed without its log-variance half, is the mean of the full posterior.
+        using var vae = new VariationalAutoencoder(new VaeOptions { InputDimension = 37, LatentDimension = 3, HiddenSizes = [16], Activation = activation });
+        using (no_grad())
+            Assert.True(vae.EncodeDistribution(x).Mean.allclose(vae.Encode(x), rtol: 0, atol: 1e-6));
+    }
+
     [Fact]
     public void SerializerRoundTripGivesTheSameNetworkAndRejectsDamagedStreams()
     {

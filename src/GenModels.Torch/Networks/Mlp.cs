@@ -51,7 +51,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     /// activation applied in place and only the first <paramref name="outputs"/> outputs computed (a VAE's posterior mean
     /// without its log-variance). With autograd on it is <see cref="forward"/> narrowed.
     /// </summary>
-    internal Tensor ForwardInference(Tensor x, int outputs)
+    public Tensor ForwardInference(Tensor x, int outputs)
     {
         if (is_grad_enabled()) return layers.forward(x).narrow(-1, 0, outputs);
         var h = x;
