@@ -1,5 +1,7 @@
-// Training and scoring speed at 1, 2 and libtorch's default number of threads, on an idle machine and with one competing
-// CPU-bound process, measured side by side in one run: the measurement behind the library's default thread count.
+// Training and scoring speed at 1, 2 and libtorch's default number of threads, on an idle machine and with competing
+// CPU-bound processes, under the library's OpenMP wait policy (passive) and OpenMP's own default (spin, then sleep),
+// measured side by side in one run: the measurement behind the library's default thread count and wait policy.
+// OpenMP reads its policy once per process, so each policy runs in a child process of this one.
 namespace GenModels.Benchmarks;
 
 using System.Diagnostics;
@@ -22,11 +24,35 @@ public static class ThreadsBenchmark
         public float[] Latent { get; set; } = [];
     }
 
-    public static Task Run(string[] args)
+    public static async Task Run(string[] args)
     {
-        int rows = 6000;
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        if (args.Contains("--child")) { Measure(args); return; }
+        Console.WriteLine($"{"policy",-8} {"machine",-15} {"threads",7} {"fit images/s",13} {"encode rows/s",14} {"engine rows/s",14}");
+        // GOMP_SPINCOUNT at GNU OpenMP's own default count stands for "the application chose", so the library leaves OpenMP's default alone.
+        foreach (var (policy, variable, value) in new[] { ("passive", "", ""), ("spin", "GOMP_SPINCOUNT", "300000") })
+        {
+            string host = Environment.ProcessPath!;
+            string[] start = Path.GetFileNameWithoutExtension(host) == "dotnet" ? [typeof(ThreadsBenchmark).Assembly.Location] : []; // dotnet, or the apphost
+            var info = new ProcessStartInfo(host, [.. start, "threads", "--child", "--policy", policy, .. args]) { RedirectStandardOutput = true };
+            info.Environment.Remove("OMP_WAIT_POLICY");
+            info.Environment.Remove("GOMP_SPINCOUNT");
+            if (variable.Length > 0) info.Environment[variable] = value;
+            using var child = Process.Start(info)!;
+            while (await child.StandardOutput.ReadLineAsync() is { } line) Console.WriteLine(line);
+            await child.WaitForExitAsync();
+        }
+    }
+
+    private static void Measure(string[] args)
+    {
+        int rows = 6000, competitors = 1;
+        string policy = "";
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
             if (args[i] == "--rows") rows = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--competitors") competitors = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--policy") policy = args[i + 1];
+        }
         var rnd = new Random(1);
         // Smooth random images in [0, 1]: a few blobs each, like pixels of simple shapes.
         var data = Enumerable.Range(0, rows).Select(_ =>
@@ -44,11 +70,12 @@ public static class ThreadsBenchmark
         var view = ml.Data.LoadFromEnumerable(data);
         int libtorchDefault = Environment.ProcessorCount;
         var counts = new[] { 1, 2, libtorchDefault }.Distinct().ToArray();
-        Console.WriteLine($"VAE 784-400-20 on {rows:N0} rows of 784 values; {Environment.ProcessorCount} logical cores; libtorch's default is {libtorchDefault} threads; library default {TorchThreads.DefaultCount}");
-        Console.WriteLine($"{"machine",-15} {"threads",7} {"fit images/s",13} {"encode rows/s",14} {"engine rows/s",14}");
+        if (policy == "passive")
+            Console.WriteLine($"VAE 784-400-20 on {rows:N0} rows of 784 values; {Environment.ProcessorCount} logical cores; libtorch's default is {libtorchDefault} threads; library default {TorchThreads.DefaultCount}; " +
+                              $"{competitors} competing process(es) (`yes > /dev/null`) in the competing rows");
         foreach (bool competitor in new[] { false, true })
         {
-            using var busy = competitor ? Process.Start(new ProcessStartInfo("sh", ["-c", "exec yes > /dev/null"])) : null;
+            var busy = Enumerable.Range(0, competitor ? competitors : 0).Select(_ => Process.Start(new ProcessStartInfo("sh", ["-c", "exec yes > /dev/null"]))!).ToArray();
             foreach (int threads in counts)
             {
                 var options = new VaeEncodingEstimator.Options
@@ -70,11 +97,10 @@ public static class ThreadsBenchmark
                 clock.Restart();
                 for (int i = 0; i < single; i++) engine.Predict(data[i], ref output);
                 double perRow = single / clock.Elapsed.TotalSeconds;
-                Console.WriteLine($"{(competitor ? "1 competitor" : "idle"),-15} {threads,7} {fit,13:N0} {encode,14:N0} {perRow,14:N0}");
+                Console.WriteLine($"{policy,-8} {(competitor ? $"{competitors} competitor(s)" : "idle"),-15} {threads,7} {fit,13:N0} {encode,14:N0} {perRow,14:N0}");
             }
-            if (busy is not null) { busy.Kill(); busy.WaitForExit(); }
+            foreach (var process in busy) { process.Kill(); process.WaitForExit(); process.Dispose(); }
         }
         TorchThreads.Count = TorchThreads.DefaultCount;
-        return Task.CompletedTask;
     }
 }

@@ -70,4 +70,12 @@ using (var cursor = output.GetRowCursor(new[] { column }))
 File.WriteAllLines(args[4], lines);
 GC.KeepAlive(padding);
 Console.WriteLine($"GenModels assembly loaded by ML.NET: {AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "GenModels.MLNet")}");
+// The OpenMP wait policy libtorch's runtime read when it loaded: the process's native environment, not .NET's copy of it.
+Console.WriteLine($"native OMP_WAIT_POLICY: {System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeEnvironment.getenv("OMP_WAIT_POLICY")) ?? "(unset)"}");
 return 0;
+
+static class NativeEnvironment
+{
+    [System.Runtime.InteropServices.DllImport("libc")]
+    public static extern IntPtr getenv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+}
