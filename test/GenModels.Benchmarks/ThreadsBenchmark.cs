@@ -28,12 +28,20 @@ public static class ThreadsBenchmark
     {
         if (args.Contains("--child")) { Measure(args); return; }
         Console.WriteLine($"{"policy",-8} {"machine",-15} {"threads",7} {"fit images/s",13} {"encode rows/s",14} {"engine rows/s",14}");
-        // GOMP_SPINCOUNT at GNU OpenMP's own default count stands for "the application chose", so the library leaves OpenMP's default alone.
-        foreach (var (policy, variable, value) in new[] { ("passive", "", ""), ("spin", "GOMP_SPINCOUNT", "300000") })
+        // A GOMP_SPINCOUNT stands for "the application chose", so the library leaves OpenMP alone: 300,000 spins is GNU OpenMP's own default.
+        var policies = new Dictionary<string, (string Variable, string Value)>
         {
+            ["passive"] = ("", ""), ["spin"] = ("GOMP_SPINCOUNT", "300000"), ["spin10k"] = ("GOMP_SPINCOUNT", "10000"),
+        };
+        int listed = Array.IndexOf(args, "--policies");
+        var chosen = listed >= 0 ? args[listed + 1].Split(',') : ["passive", "spin"];
+        foreach (var policy in chosen)
+        {
+            var (variable, value) = policies[policy];
             string host = Environment.ProcessPath!;
             string[] start = Path.GetFileNameWithoutExtension(host) == "dotnet" ? [typeof(ThreadsBenchmark).Assembly.Location] : []; // dotnet, or the apphost
-            var info = new ProcessStartInfo(host, [.. start, "threads", "--child", "--policy", policy, .. args]) { RedirectStandardOutput = true };
+            string[] header = policy == chosen[0] ? ["--header", "1"] : [];
+            var info = new ProcessStartInfo(host, [.. start, "threads", "--child", "--policy", policy, .. header, .. args]) { RedirectStandardOutput = true };
             info.Environment.Remove("OMP_WAIT_POLICY");
             info.Environment.Remove("GOMP_SPINCOUNT");
             if (variable.Length > 0) info.Environment[variable] = value;
@@ -70,7 +78,7 @@ public static class ThreadsBenchmark
         var view = ml.Data.LoadFromEnumerable(data);
         int libtorchDefault = Environment.ProcessorCount;
         var counts = new[] { 1, 2, libtorchDefault }.Distinct().ToArray();
-        if (policy == "passive")
+        if (args.Contains("--header"))
             Console.WriteLine($"VAE 784-400-20 on {rows:N0} rows of 784 values; {Environment.ProcessorCount} logical cores; libtorch's default is {libtorchDefault} threads; library default {TorchThreads.DefaultCount}; " +
                               $"{competitors} competing process(es) (`yes > /dev/null`) in the competing rows");
         foreach (bool competitor in new[] { false, true })
