@@ -63,6 +63,15 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         /// <summary>The discriminator's learning rate; null uses <see cref="TrainingRunOptions.LearningRate"/>.</summary>
         public double? DiscriminatorLearningRate;
         /// <summary>
+        /// Share of the training steps after which both learning rates decay linearly towards zero; 1 keeps them constant.
+        /// </summary>
+        public double LearningRateDecayStart = 1;
+        /// <summary>
+        /// Rows the discriminator judges together (PacGAN): it sees this many real or fake rows concatenated, which makes a
+        /// generator that drops modes visible to it. MLP architecture and unconditional GANs only; 1 = no packing.
+        /// </summary>
+        public int Pac = 1;
+        /// <summary>
         /// Progressive growing (Karras et al. 2018) of the convolutional networks: training starts at
         /// <see cref="StartResolution"/> and adds a generator and a discriminator block per stage, doubling the resolution up
         /// to the column's, fading each new block in over <see cref="FadeInShare"/> of its stage. The training steps are
@@ -110,6 +119,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
             GeneratorHiddenSizes = GeneratorHiddenSizes?.ToArray()!, DiscriminatorHiddenSizes = DiscriminatorHiddenSizes?.ToArray()!,
             ConvolutionChannels = ConvolutionChannels, Activation = Activation, Output = Output, Loss = Loss,
             SpectralNormalization = SpectralNormalization, GradientPenalty = GradientPenalty, EmaDecay = EmaDecay,
+            LearningRateDecayStart = LearningRateDecayStart, Pac = Pac,
             ProgressiveGrowing = ProgressiveGrowing, StartResolution = StartResolution, FadeInShare = FadeInShare,
         };
     }
