@@ -41,6 +41,7 @@ public static class DiffusionModesBenchmark
                 case "--gan-batch": gan.Add(($"batch {value}", o => o.BatchSize = (int)Number(value))); break;
                 case "--gan-noise": gan.Add(($"noise {value}", o => o.NoiseDimension = (int)Number(value))); break;
                 case "--gan-activation": gan.Add((value, o => o.Activation = Enum.Parse<GenModels.Torch.Networks.Activation>(value))); break;
+                case "--gan-seed": gan.Add(($"seed {value}", o => o.Seed = (int)Number(value))); break;
                 case "--gan-width": gan.Add(($"width {value}", o => o.GeneratorHiddenSizes = o.DiscriminatorHiddenSizes = value.Split('x').Select(int.Parse).ToArray())); break;
             }
         }

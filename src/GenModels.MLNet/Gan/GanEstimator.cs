@@ -63,9 +63,12 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         /// <summary>The discriminator's learning rate; null uses <see cref="TrainingRunOptions.LearningRate"/>.</summary>
         public double? DiscriminatorLearningRate;
         /// <summary>
-        /// Share of the training steps after which both learning rates decay linearly towards zero; 1 keeps them constant.
+        /// Share of the training steps after which both learning rates decay linearly towards zero, in [0, 1]; 1 keeps them
+        /// constant. Null (the default) decays over the second half (<see cref="GanOptions.DefaultVectorLearningRateDecayStart"/>)
+        /// for the MLP networks of vector columns, where it lets the generator settle on narrow modes, and keeps the rate
+        /// constant for the convolutional networks of images.
         /// </summary>
-        public double LearningRateDecayStart = 1;
+        public double? LearningRateDecayStart;
         /// <summary>
         /// Rows the discriminator judges together (PacGAN): it sees this many real or fake rows concatenated, which makes a
         /// generator that drops modes visible to it. MLP architecture and unconditional GANs only; 1 = no packing.
@@ -119,7 +122,7 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
             GeneratorHiddenSizes = GeneratorHiddenSizes?.ToArray()!, DiscriminatorHiddenSizes = DiscriminatorHiddenSizes?.ToArray()!,
             ConvolutionChannels = ConvolutionChannels, Activation = Activation, Output = Output, Loss = Loss,
             SpectralNormalization = SpectralNormalization, GradientPenalty = GradientPenalty, EmaDecay = EmaDecay,
-            LearningRateDecayStart = LearningRateDecayStart, Pac = Pac,
+            LearningRateDecayStart = LearningRateDecayStart ?? (imageShape is null ? GanOptions.DefaultVectorLearningRateDecayStart : 1), Pac = Pac,
             ProgressiveGrowing = ProgressiveGrowing, StartResolution = StartResolution, FadeInShare = FadeInShare,
         };
     }
