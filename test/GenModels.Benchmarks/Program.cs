@@ -2,7 +2,7 @@
 //
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- foundation [--epochs 1] [--rows 1000000]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- anomaly [--epochs 20] [--classes 0,1,...]
-//   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-modes [--epochs 400] [--rows 4000] [--sigma 0.1] [--lr 1e-3] [--ema 0.99] [--mixtures 8,9,25] [--configs plain,hinge,default]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-modes [--epochs 400] [--rows 4000] [--sigma 0.1] [--lr 1e-3] [--ema 0.99] [--mixtures 8,9,25] [--configs plain,hinge,default] [--threads 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-fashion [--epochs 20] [--conv]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-fashion [--train 10000] [--epochs 10] [--channels 16] [--batch 64] [--samples 1000] [--gan-epochs 12] [--steps 10,25,50,100] [--ddpm 0] [--guidance 1] [--threads 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- gan-growing [--seconds 200] [--starts 8,4] [--channels 32] [--batch 64] [--lr 5e-4] [--train 10000] [--samples 1000] [--classifier-train 5000] [--classifier-epochs 2] [--calibration-steps 10] [--threads 1]

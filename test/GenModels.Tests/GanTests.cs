@@ -165,6 +165,11 @@ public class GanTests(ITestOutputHelper output)
         Assert.Equal(2, loaded.Network.Options.Pac);
         Assert.Equal(Flat(gan.Generate(20, seed: 4)), Flat(loaded.Generate(20, seed: 4)));
 
+        // Left unset, the noise has the column's length (here 2) up to 32, and the learning rate is the GAN's default.
+        using var defaults = ml.Generative().Gan(new GanEstimator.Options { GeneratorHiddenSizes = [16], DiscriminatorHiddenSizes = [16], Epochs = 1, Seed = 1 }).Fit(train);
+        Assert.Equal(2, defaults.NoiseDimension);
+        Assert.Equal(1e-3, new GanEstimator.Options().LearningRate);
+
         var conditional = Options(epochs: 1);
         conditional.Pac = 2;
         var e = Assert.Throws<ArgumentException>(() => ml.Generative().Gan(conditional).Fit(train));

@@ -45,7 +45,7 @@ public sealed class GanOptions
     /// <summary>Network family.</summary>
     public GanArchitecture Architecture { get; set; } = GanArchitecture.Mlp;
     /// <summary>Length of the generator's noise input z.</summary>
-    public int NoiseDimension { get; set; } = 32;
+    public int NoiseDimension { get; set; } = DefaultNoiseDimension;
     /// <summary>Number of classes for a conditional GAN; 0 for an unconditional one.</summary>
     public int ClassCount { get; set; }
     /// <summary>MLP generator hidden widths (noise side first).</summary>
@@ -99,6 +99,8 @@ public sealed class GanOptions
     /// <summary>Share of each grown stage's steps spent fading its new block in (the rest stabilises), in [0, 1]. Checked even when growing is off.</summary>
     public double FadeInShare { get; set; } = DefaultFadeInShare;
 
+    /// <summary>Default <see cref="NoiseDimension"/>; the estimator gives vector columns shorter than this noise of their own length.</summary>
+    public const int DefaultNoiseDimension = 32;
     /// <summary>
     /// <see cref="LearningRateDecayStart"/> that the estimator picks for the MLP networks of vector columns: constant for the
     /// first half of the steps, then a linear decay. On the tight mixtures of the diffusion-modes benchmark it raised the share
