@@ -7,6 +7,7 @@ namespace GenModels.Benchmarks;
 using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
+using GenModels.Torch;
 using GenModels.Torch.Diffusion;
 using GenModels.Torch.Training;
 using Microsoft.ML;
@@ -16,29 +17,56 @@ public static class DiffusionModesBenchmark
 {
     public static Task Run(string[] args)
     {
-        int epochs = 20, rows = 100_000, samples = 2500;
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        int epochs = 20, rows = 100_000, samples = 2500, threads = Environment.ProcessorCount;
+        bool ganOnly = args.Contains("--gan-only");
+        string[]? onlyMixtures = null;
+        var gan = new List<(string Name, Action<MLNet.Gan.GanEstimator.Options> Set)>(); // GAN settings other than the defaults, for probes
+        double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+        for (int i = 0; i + 1 < args.Length; i++)
         {
-            if (args[i] == "--epochs") epochs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            if (args[i] == "--rows") rows = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            if (args[i] == "--samples") samples = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            string value = args[i + 1];
+            switch (args[i])
+            {
+                case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--rows": rows = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--samples": samples = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--threads": threads = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--mixtures": onlyMixtures = value.Split(','); break;
+                case "--gan-lr": gan.Add(($"lr {value}", o => o.LearningRate = Number(value))); break;
+                case "--gan-d-lr": gan.Add(($"D lr {value}", o => o.DiscriminatorLearningRate = Number(value))); break;
+                case "--gan-decay": gan.Add(($"decay from {value}", o => o.LearningRateDecayStart = Number(value))); break;
+                case "--gan-pac": gan.Add(($"pac {value}", o => o.Pac = (int)Number(value))); break;
+                case "--gan-r1": gan.Add(($"R1 {value}", o => o.GradientPenalty = Number(value))); break;
+                case "--gan-ema": gan.Add(($"EMA {value}", o => o.EmaDecay = Number(value))); break;
+                case "--gan-batch": gan.Add(($"batch {value}", o => o.BatchSize = (int)Number(value))); break;
+                case "--gan-noise": gan.Add(($"noise {value}", o => o.NoiseDimension = (int)Number(value))); break;
+                case "--gan-activation": gan.Add((value, o => o.Activation = Enum.Parse<GenModels.Torch.Networks.Activation>(value))); break;
+                case "--gan-seed": gan.Add(($"seed {value}", o => o.Seed = (int)Number(value))); break;
+                case "--gan-width": gan.Add(($"width {value}", o => o.GeneratorHiddenSizes = o.DiscriminatorHiddenSizes = value.Split('x').Select(int.Parse).ToArray())); break;
+            }
         }
+        TorchThreads.Count = threads;
+        string ganName = gan.Count == 0 ? "GAN (defaults)" : "GAN (" + string.Join(", ", gan.Select(g => g.Name)) + ")";
         var mixtures = new (string Name, (double X, double Y)[] Modes, double Sigma)[]
         {
             ("ring of 8", Enumerable.Range(0, 8).Select(i => (Math.Cos(2 * Math.PI * i / 8), Math.Sin(2 * Math.PI * i / 8))).ToArray(), 0.01),
             ("grid of 25", (from x in Enumerable.Range(-2, 5) from y in Enumerable.Range(-2, 5) select (2.0 * x, 2.0 * y)).ToArray(), 0.05),
         };
-        Console.WriteLine($"Tight mixtures: {rows:N0} training points, {epochs} epochs, {samples:N0} samples; both models with their default networks and settings");
+        Console.WriteLine($"Tight mixtures: {rows:N0} training points, {epochs} epochs, {samples:N0} samples, {threads} thread(s); " +
+                          (ganOnly ? "the GAN only" : "both models with their default networks and settings"));
         Console.WriteLine($"{"mixture",-11} {"model",-28} {"modes",8} {"≤ 3σ",8} {"reverse KL",11} {"train s",8}");
         var ml = new MLContext(seed: 1);
         DiffusionTransformerHolder? ring = null;
         foreach (var (name, modes, sigma) in mixtures)
         {
+            if (onlyMixtures is not null && !onlyMixtures.Any(m => name.EndsWith(m, StringComparison.Ordinal))) continue;
             var data = ml.Data.LoadFromEnumerable(GanModesBenchmark.Sample(modes, rows, sigma, seed: 1));
             var clock = Stopwatch.StartNew();
-            var gan = ml.Generative().Gan(new MLNet.Gan.GanEstimator.Options { Epochs = epochs, Seed = 1 }).Fit(data);
-            Report(name, "GAN (defaults)", Points(gan.Generate(samples, seed: 5)), modes, sigma, clock.Elapsed.TotalSeconds);
-            gan.Dispose();
+            var ganOptions = new MLNet.Gan.GanEstimator.Options { Epochs = epochs, Seed = 1 };
+            foreach (var (_, set) in gan) set(ganOptions);
+            using (var trained = ml.Generative().Gan(ganOptions).Fit(data))
+                Report(name, ganName, Points(trained.Generate(samples, seed: 5)), modes, sigma, clock.Elapsed.TotalSeconds);
+            if (ganOnly) continue;
             clock.Restart();
             var diffusion = ml.Generative().Diffusion(new MLNet.Diffusion.DiffusionEstimator.Options { Epochs = epochs, Seed = 1 }).Fit(data);
             double seconds = clock.Elapsed.TotalSeconds;

@@ -41,6 +41,7 @@ public static class GanModesBenchmark
             if (args[i] == "--lr") learningRate = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--batch") batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--ema") ema = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--threads") GenModels.Torch.TorchThreads.Count = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
         }
         var mixtures = new Dictionary<string, (double X, double Y)[]>
         {
@@ -48,7 +49,7 @@ public static class GanModesBenchmark
             ["grid of 9"] = (from x in Enumerable.Range(-1, 3) from y in Enumerable.Range(-1, 3) select (2.0 * x, 2.0 * y)).ToArray(),
             ["grid of 25"] = (from x in Enumerable.Range(-2, 5) from y in Enumerable.Range(-2, 5) select (2.0 * x, 2.0 * y)).ToArray(),
         };
-        Console.WriteLine($"GAN mode coverage: {rows:N0} training points per mixture, σ = {sigma}, {epochs} epochs of batch {batch}, learning rate {learningRate}, EMA {ema}, 2,000 generated points; MLP 256-256 networks, noise 32");
+        Console.WriteLine($"GAN mode coverage: {rows:N0} training points per mixture, σ = {sigma}, {epochs} epochs of batch {batch}, learning rate {learningRate}, EMA {ema}, 2,000 generated points; MLP 256-256 networks, noise of the data's length (2), learning rate decaying over the second half");
         Console.WriteLine($"{"mixture",-11} {"configuration",-24} {"modes",8} {"≤ 3σ",8} {"d_acc",6} {"seconds",8}");
         var ml = new MLContext(seed: 1);
         foreach (var (mixtureName, modes) in mixtures)

@@ -1,6 +1,7 @@
 using GenModels.MLNet;
 using GenModels.MLNet.CycleGan;
 using GenModels.Torch.CycleGan;
+using GenModels.Torch.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -142,11 +143,11 @@ public class CycleGanTests(CycleGanFixture fixture, ITestOutputHelper output) : 
     [Fact]
     public void LearningRateDecaysLinearlyOverTheSecondHalf()
     {
-        Assert.Equal(1, CycleGanStep.DecayFactor(0, 100, 0.5));
-        Assert.Equal(1, CycleGanStep.DecayFactor(50, 100, 0.5));
-        Assert.Equal(1 - 25 / 51.0, CycleGanStep.DecayFactor(75, 100, 0.5), 12);
-        Assert.Equal(1 / 51.0, CycleGanStep.DecayFactor(100, 100, 0.5), 12);
-        Assert.Equal(1, CycleGanStep.DecayFactor(99, 100, 1.0));
+        Assert.Equal(1, LearningRateDecay.Factor(0, 100, 0.5));
+        Assert.Equal(1, LearningRateDecay.Factor(50, 100, 0.5));
+        Assert.Equal(1 - 25 / 51.0, LearningRateDecay.Factor(75, 100, 0.5), 12);
+        Assert.Equal(1 / 51.0, LearningRateDecay.Factor(100, 100, 0.5), 12);
+        Assert.Equal(1, LearningRateDecay.Factor(99, 100, 1.0));
     }
 
     [Fact]

@@ -148,6 +148,37 @@ public class GanTests(ITestOutputHelper output)
     }
 
 
+    [Fact]
+    public void VectorGansDecayTheirLearningRateAndAPackedGanSavesAndLoads()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Points(300, seed: 3));
+        var options = Options(label: null, epochs: 2);
+        options.Pac = 2;
+        using var gan = ml.Generative().Gan(options).Fit(train);
+        Assert.Equal(GanOptions.DefaultVectorLearningRateDecayStart, gan.Network.Options.LearningRateDecayStart);
+        Assert.Equal(4, gan.Network.Discriminator.parameters().First().shape[1]); // two rows of two columns per input
+        using var stream = new MemoryStream();
+        ml.Model.Save(gan, train.Schema, stream);
+        stream.Position = 0;
+        var loaded = (GanTransformer)ml.Model.Load(stream, out _);
+        Assert.Equal(2, loaded.Network.Options.Pac);
+        Assert.Equal(Flat(gan.Generate(20, seed: 4)), Flat(loaded.Generate(20, seed: 4)));
+
+        // Left unset, the noise has the column's length (here 2) up to 32, and the learning rate is the GAN's default.
+        using var defaults = ml.Generative().Gan(new GanEstimator.Options { GeneratorHiddenSizes = [16], DiscriminatorHiddenSizes = [16], Epochs = 1, Seed = 1 }).Fit(train);
+        Assert.Equal(2, defaults.NoiseDimension);
+        Assert.Equal(1e-3, new GanEstimator.Options().LearningRate);
+
+        var conditional = Options(epochs: 1);
+        conditional.Pac = 2;
+        var e = Assert.Throws<ArgumentException>(() => ml.Generative().Gan(conditional).Fit(train));
+        Assert.Equal("Pac", e.ParamName);
+        var decay = Options();
+        decay.LearningRateDecayStart = 1.5;
+        Assert.Equal("LearningRateDecayStart", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Generative().Gan(decay)).ParamName);
+    }
+
     public sealed class NumericLabelRow
     {
         [VectorType(2)] public float[] Features { get; set; } = [];
@@ -226,6 +257,7 @@ public class ConvolutionalGanTests
             Epochs = 30, LearningRate = 1e-3, BatchSize = 64, Seed = 1,
         }).Fit(train);
         Assert.Equal(GanArchitecture.Convolutional, gan.Network.Options.Architecture);
+        Assert.Equal(1, gan.Network.Options.LearningRateDecayStart); // images keep the rate constant unless asked
         var horizontal = gan.Generate(200, seed: 2, label: "horizontal");
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 8, 8), horizontal.Schema["Features"].Type);
         double h = Synthetic.Column(horizontal, "Features").Average(Orientation);

@@ -79,4 +79,58 @@ public class GanTorchTests(ITestOutputHelper output)
         using (no_grad())
             Assert.True(gan.Generate(z).eq(gan.AveragedGenerator.forward(z, null)).all().item<bool>());
     }
+
+    /// <summary>Mean absolute change of the generator's weights made by one training step on <paramref name="batch"/>.</summary>
+    private static double WeightChange(GanStep step, GenerativeAdversarialNetwork gan, Tensor batch)
+    {
+        var before = gan.Generator.parameters().Select(p => p.detach().clone()).ToArray();
+        using (NewDisposeScope()) step.TrainStep(batch);
+        double change = gan.Generator.parameters().Zip(before, (p, b) => (p - b).abs().sum().item<float>()).Sum();
+        foreach (var b in before) b.Dispose();
+        return change;
+    }
+
+    [Fact]
+    public void LearningRatesDecayLinearlyOverTheLastPartOfThePlannedSteps()
+    {
+        // Adam moves each weight by about the learning rate per step, so the weights' change measures the rate in force.
+        var options = new GanOptions { DataDimension = 2, NoiseDimension = 4, GeneratorHiddenSizes = [16], DiscriminatorHiddenSizes = [16], LearningRateDecayStart = 0.5 };
+        using var data = randn(32, 2, generator: new Generator(1));
+        double[] Changes(GanOptions o)
+        {
+            manual_seed(3);
+            using var gan = new GenerativeAdversarialNetwork(o);
+            using var noise = new Generator(4);
+            using var step = new GanStep(gan, 1e-2, 1e-2, noise);
+            step.BeginTraining(10);
+            return Enumerable.Range(0, 10).Select(_ => WeightChange(step, gan, data)).ToArray();
+        }
+        var decayed = Changes(options);
+        var constant = Changes(new GanOptions { DataDimension = 2, NoiseDimension = 4, GeneratorHiddenSizes = [16], DiscriminatorHiddenSizes = [16] });
+        Assert.Equal(constant.Take(6), decayed.Take(6));                         // factor 1 up to step 5 of 10
+        output.WriteLine($"ratios of the last four steps: {string.Join(", ", Enumerable.Range(6, 4).Select(i => (decayed[i] / constant[i]).ToString("F3")))}");
+        for (int i = 6; i < 10; i++)                                             // then 5/6, 4/6, 3/6, 2/6
+            Assert.InRange(decayed[i] / constant[i], LearningRateDecay.Factor(i, 10, 0.5) - 0.05, LearningRateDecay.Factor(i, 10, 0.5) + 0.05);
+    }
+
+    [Fact]
+    public void PackedDiscriminatorJudgesWholePacksOfRows()
+    {
+        var options = new GanOptions { DataDimension = 3, NoiseDimension = 4, GeneratorHiddenSizes = [8], DiscriminatorHiddenSizes = [8], Pac = 4 };
+        using var gan = new GenerativeAdversarialNetwork(options);
+        var first = gan.Discriminator.parameters().First();
+        Assert.Equal(new long[] { 8, 12 }, first.shape);                         // one input of 4 rows × 3 columns
+        using var rows = randn(8, 3);
+        using (no_grad()) Assert.Equal(new long[] { 2 }, gan.Discriminator.forward(rows, null).shape);
+        using var noise = new Generator(1);
+        using var step = new GanStep(gan, 1e-3, 1e-3, noise);
+        step.BeginTraining(2);
+        using (NewDisposeScope()) Assert.True(step.TrainStep(randn(10, 3)).IsFinite); // cut to 8 rows, 2 packs
+        using (NewDisposeScope()) Assert.True(step.TrainStep(randn(3, 3)).IsFinite);  // a batch under one pack is repeated up to 4 rows
+
+        Assert.Throws<ArgumentException>(() => new GanOptions { DataDimension = 2, ClassCount = 3, Pac = 2 }.Validate());
+        Assert.Throws<ArgumentException>(() => new GanOptions { DataDimension = 16, ImageShape = [1, 4, 4], Architecture = GanArchitecture.Convolutional, Pac = 2 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GanOptions { DataDimension = 2, Pac = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GanOptions { DataDimension = 2, LearningRateDecayStart = 1.5 }.Validate());
+    }
 }

@@ -50,7 +50,11 @@ public sealed class GanTransformer : GeneratorTransformerBase
 
     private protected override void SaveModel(ModelSaveContext ctx) => SaveWith(ctx, SavedFormat, NetworkKind, Network.Options, Network);
 
-    private static readonly ModelFormat SavedFormat = new("GMGANGEN", LoaderSignature, typeof(GanTransformer));
+    // Format 3: the network options may pack the discriminator's rows (GanOptions.Pac), which shapes its first layer; a
+    // release that predates packing would ignore the setting and fail on the weights, so it is told the format is newer.
+    // Formats 1 and 2 have no packing and load with Pac = 1, the options' default.
+    private const uint Version3 = 0x00010003;
+    private static readonly ModelFormat SavedFormat = new("GMGANGEN", LoaderSignature, typeof(GanTransformer)) { Current = Version3 };
 
     // Called by ML.NET's model loader (SignatureLoadModel). The GAN adds no settings to the shared header.
     private static GanTransformer Create(IHostEnvironment env, ModelLoadContext ctx) =>

@@ -41,24 +41,13 @@ public sealed class CycleGanStep : ITrainStep
     /// <inheritdoc />
     public void BeginTraining(long plannedSteps) => totalSteps = Math.Max(1, plannedSteps);
 
-    /// <summary>
-    /// The learning-rate factor at step <paramref name="step"/> of <paramref name="totalSteps"/>: 1 until
-    /// <paramref name="decayStart"/>·total, then falling linearly to 1/(decay steps + 1) at the last step (CycleGAN's linear
-    /// policy, applied per step instead of per epoch).
-    /// </summary>
-    public static double DecayFactor(long step, long totalSteps, double decayStart)
-    {
-        long start = (long)Math.Floor(decayStart * totalSteps);
-        return 1 - Math.Clamp(step - start, 0, totalSteps - start) / (double)(totalSteps - start + 1);
-    }
-
     /// <inheritdoc />
     public StepLosses TrainStep(Tensor batch)
     {
         var o = network.Options;
-        double factor = DecayFactor(steps++, totalSteps, o.DecayStart);
-        foreach (var g in generatorOptimizer.ParamGroups) g.LearningRate = learningRate * factor;
-        foreach (var g in discriminatorOptimizer.ParamGroups) g.LearningRate = discriminatorLearningRate * factor;
+        double factor = LearningRateDecay.Factor(steps++, totalSteps, o.DecayStart);
+        LearningRateDecay.Apply(generatorOptimizer, learningRate, factor);
+        LearningRateDecay.Apply(discriminatorOptimizer, discriminatorLearningRate, factor);
         var (a, b) = Split(batch);
 
         var fakeB = network.GeneratorAB.forward(a);                                          // 1. translate both ways …

@@ -68,6 +68,7 @@ public sealed class GanGenerator : nn.Module<Tensor, Tensor?, Tensor>
 /// The discriminator: data row → real/fake logit. For a conditional GAN it is a projection discriminator
 /// (Miyato &amp; Koyama, 2018): logit = head(h) + ⟨embed(label), h⟩, where h are the body's features. A progressively
 /// grown one takes images at the stage its <see cref="GrowthState"/> holds (<see cref="ProgressiveDiscriminatorBody"/>).
+/// With packing (<see cref="GanOptions.Pac"/> = m) the MLP sees each m consecutive rows as one input and gives one logit per pack.
 /// </summary>
 public sealed class GanDiscriminator : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -101,7 +102,7 @@ public sealed class GanDiscriminator : nn.Module<Tensor, Tensor?, Tensor>
         else
         {
             var seq = nn.Sequential();
-            long width = options.DataDimension;
+            long width = (long)options.DataDimension * options.Pac;
             for (int i = 0; i < options.DiscriminatorHiddenSizes.Length; i++)
             {
                 seq.append($"linear{i}", Linear(options, width, options.DiscriminatorHiddenSizes[i]));
@@ -116,10 +117,10 @@ public sealed class GanDiscriminator : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>One logit per row: positive means "real".</summary>
+    /// <summary>One logit per row (per pack of rows with packing; the row count must be a multiple of the pack): positive means "real".</summary>
     public override Tensor forward(Tensor x, Tensor? labels)
     {
-        var h = body.forward(x);
+        var h = body.forward(options.Pac > 1 ? x.reshape(-1, x.shape[1] * options.Pac) : x);
         var logit = head.forward(h).squeeze(-1);
         if (projection is not null)
             logit = logit + (projection.forward(labels ?? throw new ArgumentNullException(nameof(labels), "A conditional discriminator needs labels.")) * h).sum(-1);
