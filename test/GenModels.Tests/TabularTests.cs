@@ -272,6 +272,21 @@ public class TabularSynthesizerTests(TabularSynthesizerFixture fixture, ITestOut
     }
 
     [Fact]
+    public void DefaultDecodingGivesCategoriesTheirMostLikelyValueAndDrawsMissingNumbers()
+    {
+        // Flag is true in 90 % of group B's training rows and 10 % of A's. TVAE's default decoding takes each categorical
+        // column's most likely value given the code, so B's rows come back (almost) all true; drawing from the softmax
+        // would give about 90 %. Income's missing flag belongs to a number and is still drawn: missing in about a fifth.
+        Assert.Equal(TabularCategoryDecoding.MostLikely, new TabularSynthesizerEstimator.Options().CategoryDecoding);
+        var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(1000, seed: 6).DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
+        double flagB = rows.Where(r => r.Group == "B").Average(r => r.Flag ? 1.0 : 0.0), flagA = rows.Where(r => r.Group == "A").Average(r => r.Flag ? 1.0 : 0.0);
+        double missing = rows.Average(r => double.IsNaN(r.Income) ? 1.0 : 0.0);
+        output.WriteLine($"Flag true in B {flagB:P1}, in A {flagA:P1}; Income missing {missing:P1}");
+        Assert.True(flagB > 0.97 && flagA < 0.03, $"Flag is not decoded by its most likely value: {flagB:P1} true in B, {flagA:P1} in A");
+        Assert.InRange(missing, 0.1, 0.3);
+    }
+
+    [Fact]
     public void ConditionalGenerationGivesTheRequestedCategory()
     {
         var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(300, seed: 3, conditionValue: "B").DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
@@ -590,4 +605,61 @@ internal static class TableViews
     /// <summary>The view with its key column Size turned back into text, so it reads into <see cref="Tables.Row"/>.</summary>
     public static IDataView DropKeys(this IDataView data, MLContext ml) =>
         ml.Transforms.Conversion.MapKeyToValue("Size").Fit(data).Transform(data);
+}
+
+public class TabularVaeDecodingTests
+{
+    /// <summary>
+    /// A network whose decoder ignores the code and gives every row the logits (0, 0.7, 0) in both of its 3-way blocks:
+    /// category 1 has probability 1/2 and is the most likely one.
+    /// </summary>
+    private static GenModels.Torch.Tabular.TabularVae Network(int[] mostLikely)
+    {
+        var blocks = new[] { new GenModels.Torch.Tabular.TabularBlock(0, 3, true), new GenModels.Torch.Tabular.TabularBlock(3, 3, true) };
+        var vae = new GenModels.Torch.Tabular.TabularVae(new GenModels.Torch.Tabular.TabularVaeOptions { DataDimension = 6, Blocks = blocks, MostLikelyBlocks = mostLikely });
+        using var noGrad = TorchSharp.torch.no_grad();
+        var output = vae.named_parameters().Where(p => p.name.StartsWith("decoder.", StringComparison.Ordinal)).ToArray();
+        foreach (var (_, p) in output) p.zero_();
+        var bias = output.Last(p => p.name.EndsWith(".bias", StringComparison.Ordinal)).parameter;
+        bias.copy_(TorchSharp.torch.tensor(new float[] { 0, 0.7f, 0, 0, 0.7f, 0 }));
+        return vae;
+    }
+
+    [Fact]
+    public void MostLikelyBlocksTakeTheLargestLogitAndTheOthersAreDrawn()
+    {
+        using var vae = Network([0]);
+        using var noise = new TorchSharp.torch.Generator(3);
+        using var rows = vae.Sample(2000, null, noise);
+        var first = rows.narrow(1, 0, 3).argmax(1).data<long>().ToArray();
+        var second = rows.narrow(1, 3, 3).argmax(1).data<long>().ToArray();
+        Assert.All(first, c => Assert.Equal(1L, c));                              // decoded: always the most likely category
+        double share = second.Average(c => c == 1 ? 1.0 : 0.0);                   // drawn: category 1 about half the time
+        Assert.InRange(share, 0.45, 0.55);
+        Assert.InRange(second.Count(c => c == 0), 400, 600);
+
+        Assert.Throws<ArgumentException>(() => Network([0, 0]));                // a block named twice
+        var continuous = new GenModels.Torch.Tabular.TabularVaeOptions { DataDimension = 1, Blocks = [new GenModels.Torch.Tabular.TabularBlock(0, 1, false)], MostLikelyBlocks = [0] };
+        Assert.Equal("MostLikelyBlocks", Assert.Throws<ArgumentException>(continuous.Validate).ParamName);
+    }
+}
+
+public class TabularBudgetTests
+{
+    private sealed class Wide { public string C { get; set; } = ""; }
+
+    [Fact]
+    public void AWideTableGetsFortyStepsPerEncodedValueAndASetTargetIsKept()
+    {
+        Assert.Equal(3_000, GenModels.Torch.Training.TrainingBudget.TabularSteps(22));     // Vehicle: the floor
+        Assert.Equal(6_080, GenModels.Torch.Training.TrainingBudget.TabularSteps(152));    // Soybean
+        // 80 rows of one text column with 80 values: 80 encoded values, so 3,200 steps (batch 16: 640 epochs).
+        var ml = new MLContext(seed: 1);
+        var table = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 80).Select(i => new Wide { C = $"v{i}" }));
+        using var wide = ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options { Seed = 1, NumberOfThreads = 1, HiddenSizes = [8], LatentDimension = 2 }).Fit(table);
+        Assert.Equal(3_200, wide.Training!.Budget.TargetSteps);
+        Assert.Equal(640, wide.Training.Budget.Epochs);
+        using var set = ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options { Seed = 1, NumberOfThreads = 1, HiddenSizes = [8], LatentDimension = 2, TargetSteps = 160 }).Fit(table);
+        Assert.Equal(160, set.Training!.Budget.TargetSteps);
+    }
 }
