@@ -21,7 +21,7 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
     private readonly Parameter sigma; // σ of every value (used only at continuous positions)
     private readonly long[] continuous;
     private readonly (int Length, long[] Positions)[] categoricalGroups; // one-hot blocks grouped by length (TabularBlock.GroupByLength)
-    private readonly HashSet<int> mostLikely;                             // blocks decoded by their most likely category
+    private readonly HashSet<int> sharpened;                              // blocks drawn at the category temperature
 
     /// <summary>Builds the network from <paramref name="options"/> (validated here).</summary>
     public TabularVae(TabularVaeOptions options) : base(nameof(TabularVae))
@@ -33,7 +33,7 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
         sigma = nn.Parameter(full(options.DataDimension, InitialSigma));
         continuous = options.Blocks.Where(b => !b.IsCategorical).Select(b => (long)b.Start).ToArray();
         categoricalGroups = TabularBlock.GroupByLength(options.Blocks.Where(b => b.IsCategorical));
-        mostLikely = options.MostLikelyBlocks.ToHashSet();
+        sharpened = options.SharpenedBlocks.ToHashSet();
         RegisterComponents();
     }
 
@@ -82,8 +82,9 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
 
     /// <summary>
     /// Draws <paramref name="count"/> encoded rows: z from the prior, continuous values from N(mean, σ²), each one-hot
-    /// block of <see cref="TabularVaeOptions.MostLikelyBlocks"/> decoded as its most likely category (TVAE's argmax) and
-    /// every other one-hot block sampled from its softmax. <paramref name="condition"/> gives each row's category of the condition block
+    /// block of <see cref="TabularVaeOptions.SharpenedBlocks"/> drawn from its softmax at
+    /// <see cref="TabularVaeOptions.CategoryTemperature"/> (0: its most likely category, TVAE's argmax) and every other
+    /// one-hot block drawn from its softmax as it is. <paramref name="condition"/> gives each row's category of the condition block
     /// (null draws them from the training frequencies); those rows carry that category.
     /// </summary>
     public Tensor Sample(long count, Tensor? condition, Generator noise)
@@ -108,9 +109,10 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
                 continue;
             }
             var logits = output.narrow(1, b.Start, b.Length);
+            double temperature = sharpened.Contains(i) ? Options.CategoryTemperature : 1;
             var picked = b == Options.Condition ? condition!
-                : mostLikely.Contains(i) ? logits.argmax(1)
-                : multinomial(softmax(logits, 1), 1, generator: noise).squeeze(1);
+                : temperature == 0 ? logits.argmax(1)
+                : multinomial(softmax(logits / temperature, 1), 1, generator: noise).squeeze(1);
             rows.narrow(1, b.Start, b.Length).copy_(nn.functional.one_hot(picked, b.Length).to_type(ScalarType.Float32));
         }
         return rows;
