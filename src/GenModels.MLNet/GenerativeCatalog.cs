@@ -67,7 +67,7 @@ public sealed class GenerativeCatalog
     /// <param name="outputColumnName">The column of translated images to add: an image column when the input is one, else a vector of the input's shape.</param>
     /// <param name="inputColumnName">Images of both domains: a sized image column (after <c>ResizeImages</c>) or a <c>Vector&lt;Single, C, H, W&gt;</c> column with values in [0, 1].</param>
     /// <param name="domainColumnName">A Boolean column: false on domain-A rows, true on domain-B rows.</param>
-    /// <param name="epochs">Passes over the larger domain; null derives them from the row count (about 6,000 optimiser steps).</param>
+    /// <param name="epochs">Passes over the larger domain; null derives them from the row count (about 3,000 optimiser steps, more for a wide table).</param>
     public CycleGanEstimator CycleGan(string outputColumnName, string inputColumnName, string domainColumnName = "IsDomainB", int? epochs = null) =>
         CycleGan(new CycleGanEstimator.Options
         {
@@ -84,7 +84,7 @@ public sealed class GenerativeCatalog
     /// </summary>
     /// <param name="columnNames">The columns to learn; null learns every visible column.</param>
     /// <param name="conditionColumnName">An optional Boolean, text or key column to condition on, so rows of one of its values can be asked for.</param>
-    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 3,000 optimiser steps).</param>
+    /// <param name="epochs">Passes over the training data; null derives them from the row count (about 3,000 optimiser steps, more for a wide table).</param>
     public TabularSynthesizerEstimator TabularSynthesizer(string[]? columnNames = null, string? conditionColumnName = null, int? epochs = null) =>
         TabularSynthesizer(new TabularSynthesizerEstimator.Options { ColumnNames = columnNames, ConditionColumnName = conditionColumnName, Epochs = epochs });
 

@@ -13,7 +13,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- single-row [--rows 5000] [--threads N]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- conv-vae [--train 10000] [--epochs 5] [--classes 0,6,8] [--ad-epochs 3] [--speed-rows 5000]
-//   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-synthesis [--data DIR] [--sets BostonHousing,Soybean] [--models ctgan,tvae,tvae-standardized,independent] [--epochs N] [--ctgan-epochs N] [--ctgan-steps N] [--ctgan-lr 2e-4] [--seed 1] [--threads 1]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-synthesis [--data DIR] [--sets BostonHousing,Soybean] [--models ctgan,tvae,tvae-modes,tvae-sampled,tvae-argmax,independent] [--epochs N] [--ctgan-epochs 300|derived] [--ctgan-max-rows 5000|all] [--ctgan-steps N] [--ctgan-lr 2e-4] [--seed 1] [--threads 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- tabular-anomaly [--data DIR] [--splits 5] [--sets glass,vowel] [--no-peers] [--no-rare] [--score ReconstructionError]
 using GenModels.Benchmarks;
 

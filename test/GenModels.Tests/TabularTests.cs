@@ -272,6 +272,26 @@ public class TabularSynthesizerTests(TabularSynthesizerFixture fixture, ITestOut
     }
 
     [Fact]
+    public void DefaultDecodingSharpensCategoriesKeepsUnexplainedSharesAndDrawsMissingNumbers()
+    {
+        // Flag is true in 90 % of group B's training rows and 10 % of A's. TVAE draws categorical columns at temperature
+        // 0.5 (probabilities squared and renormalised: 90 % becomes about 99 %), so B's rows come back nearly all true;
+        // drawing at temperature 1 would give about 90 %. Size takes its four values at random: a uniform softmax stays
+        // uniform, where the most likely value would take every row. Income's missing flag belongs to a number and is
+        // drawn as it is: missing in about a fifth of the rows.
+        Assert.Equal(0.5, new TabularSynthesizerEstimator.Options().CategoryTemperature);
+        var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(1000, seed: 6).DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
+        double flagB = rows.Where(r => r.Group == "B").Average(r => r.Flag ? 1.0 : 0.0), flagA = rows.Where(r => r.Group == "A").Average(r => r.Flag ? 1.0 : 0.0);
+        double missing = rows.Average(r => double.IsNaN(r.Income) ? 1.0 : 0.0);
+        var sizes = rows.GroupBy(r => r.Size).ToDictionary(g => g.Key, g => g.Count() / (double)rows.Length);
+        output.WriteLine($"Flag true in B {flagB:P1}, in A {flagA:P1}; Income missing {missing:P1}; Size {string.Join(", ", sizes.Select(p => $"'{p.Key}' {p.Value:P0}"))}");
+        Assert.True(flagB > 0.95 && flagA < 0.05, $"Flag is not sharpened: {flagB:P1} true in B, {flagA:P1} in A");
+        Assert.Equal(4, sizes.Count);
+        Assert.All(sizes.Values, share => Assert.InRange(share, 0.15, 0.35));
+        Assert.InRange(missing, 0.1, 0.3);
+    }
+
+    [Fact]
     public void ConditionalGenerationGivesTheRequestedCategory()
     {
         var rows = fixture.Ml.Data.CreateEnumerable<Tables.Row>(fixture.Model.Generate(300, seed: 3, conditionValue: "B").DropKeys(fixture.Ml), reuseRowObject: false).ToArray();
@@ -590,4 +610,72 @@ internal static class TableViews
     /// <summary>The view with its key column Size turned back into text, so it reads into <see cref="Tables.Row"/>.</summary>
     public static IDataView DropKeys(this IDataView data, MLContext ml) =>
         ml.Transforms.Conversion.MapKeyToValue("Size").Fit(data).Transform(data);
+}
+
+public class TabularVaeDecodingTests
+{
+    /// <summary>
+    /// A network whose decoder ignores the code and gives every row the logits (0, ln 2, 0) in both of its 3-way blocks:
+    /// category 1 has probability 1/2, the others 1/4 each. The first block is sharpened at <paramref name="temperature"/>.
+    /// </summary>
+    private static GenModels.Torch.Tabular.TabularVae Network(double temperature, int[]? sharpened = null)
+    {
+        var blocks = new[] { new GenModels.Torch.Tabular.TabularBlock(0, 3, true), new GenModels.Torch.Tabular.TabularBlock(3, 3, true) };
+        var vae = new GenModels.Torch.Tabular.TabularVae(new GenModels.Torch.Tabular.TabularVaeOptions
+        {
+            DataDimension = 6, Blocks = blocks, SharpenedBlocks = sharpened ?? [0], CategoryTemperature = temperature,
+        });
+        using var noGrad = TorchSharp.torch.no_grad();
+        var decoder = vae.named_parameters().Where(p => p.name.StartsWith("decoder.", StringComparison.Ordinal)).ToArray();
+        foreach (var (_, p) in decoder) p.zero_();
+        float ln2 = (float)Math.Log(2);
+        decoder.Last(p => p.name.EndsWith(".bias", StringComparison.Ordinal)).parameter.copy_(TorchSharp.torch.tensor(new float[] { 0, ln2, 0, 0, ln2, 0 }));
+        return vae;
+    }
+
+    private static (double First, double Second) ShareOfCategoryOne(double temperature)
+    {
+        using var vae = Network(temperature);
+        using var noise = new TorchSharp.torch.Generator(3);
+        using var rows = vae.Sample(4000, null, noise);
+        double Share(long start) => rows.narrow(1, start, 3).argmax(1).data<long>().ToArray().Average(c => c == 1 ? 1.0 : 0.0);
+        return (Share(0), Share(3));
+    }
+
+    [Fact]
+    public void SharpenedBlocksAreDrawnAtTheTemperatureAndTheOthersAsModelled()
+    {
+        // Temperature 0.5: (1/2)² / ((1/2)² + 2 (1/4)²) = 2/3. Temperature 0: always the most likely. The second block is
+        // not sharpened: category 1 half the time whatever the temperature.
+        var (half, unsharpened) = ShareOfCategoryOne(0.5);
+        Assert.InRange(half, 0.64, 0.70);
+        Assert.InRange(unsharpened, 0.47, 0.53);
+        Assert.Equal(1.0, ShareOfCategoryOne(0).First);
+        Assert.InRange(ShareOfCategoryOne(1).First, 0.47, 0.53);
+
+        Assert.Throws<ArgumentException>(() => Network(0.5, [0, 0]));                        // a block named twice
+        Assert.Throws<ArgumentOutOfRangeException>(() => Network(-1));
+        var continuous = new GenModels.Torch.Tabular.TabularVaeOptions { DataDimension = 1, Blocks = [new GenModels.Torch.Tabular.TabularBlock(0, 1, false)], SharpenedBlocks = [0] };
+        Assert.Equal("SharpenedBlocks", Assert.Throws<ArgumentException>(continuous.Validate).ParamName);
+    }
+}
+
+public class TabularBudgetTests
+{
+    private sealed class Wide { public string C { get; set; } = ""; }
+
+    [Fact]
+    public void AWideTableGetsFortyStepsPerEncodedValueAndASetTargetIsKept()
+    {
+        Assert.Equal(3_000, GenModels.Torch.Training.TrainingBudget.TabularSteps(22));     // Vehicle: the floor
+        Assert.Equal(6_080, GenModels.Torch.Training.TrainingBudget.TabularSteps(152));    // Soybean
+        // 80 rows of one text column with 80 values: 80 encoded values, so 3,200 steps (batch 16: 640 epochs).
+        var ml = new MLContext(seed: 1);
+        var table = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 80).Select(i => new Wide { C = $"v{i}" }));
+        using var wide = ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options { Seed = 1, NumberOfThreads = 1, HiddenSizes = [8], LatentDimension = 2 }).Fit(table);
+        Assert.Equal(3_200, wide.Training!.Budget.TargetSteps);
+        Assert.Equal(640, wide.Training.Budget.Epochs);
+        using var set = ml.Generative().TabularSynthesizer(new TabularSynthesizerEstimator.Options { Seed = 1, NumberOfThreads = 1, HiddenSizes = [8], LatentDimension = 2, TargetSteps = 160 }).Fit(table);
+        Assert.Equal(160, set.Training!.Budget.TargetSteps);
+    }
 }

@@ -38,10 +38,22 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         public static new class Defaults
         {
             /// <summary>
-            /// The network: TVAE. On the tabular-synthesis benchmark it beat CTGAN on every table in pair trends and
-            /// machine-learning efficacy, in under a quarter of CTGAN's training time (CTGAN at 1,000 steps).
+            /// The network: TVAE. On the tabular-synthesis benchmark it beat CTGAN on all five tables in pair trends and
+            /// machine-learning efficacy, both with CTGAN at its paper's 300 epochs and at 1,000 to 3,000 steps, where
+            /// CTGAN trained 6 to 56 times longer (Soybean accuracy 0.942 against 0.241; real rows 0.942).
             /// </summary>
             public const TabularModel Model = TabularModel.Tvae;
+            /// <summary>
+            /// TVAE draws Boolean, text and key columns at temperature 0.5: each category's probability squared and
+            /// renormalised, so the likely categories given the code come out more often and a column the others do not
+            /// explain keeps its shares (the modes and missing flags of numbers are drawn as they are, so missing numbers
+            /// come in their share). On Soybean (35 categorical predictors, 19 classes) a model trained on rows with drawn
+            /// categories (temperature 1) was 5.8 and 11.6 accuracy points below the real-trained one on two splits
+            /// (seeds 1 and 2) at 3,000 steps; at temperature 0.5 it was 2.2 and 8.0 points below, the most likely
+            /// categories (temperature 0) 3.0 and 8.0. The most likely categories also collapse a column that varies on its
+            /// own onto its commonest value (the example's Region: shape 0.444).
+            /// </summary>
+            public const double CategoryTemperature = 0.5;
             /// <summary>CTGAN's Adam learning rate for both networks (2e-4, as published).</summary>
             public const double CtganLearningRate = 2e-4;
             /// <summary>CTGAN's batch (500 rows, fewer on a smaller table; rounded up to whole packs) when <see cref="TrainingRunOptions.BatchSize"/> is unset.</summary>
@@ -50,7 +62,9 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
 
         /// <summary>
         /// Creates options with the synthesizer's defaults: learning rate 1e-3 and, while <see cref="TrainingRunOptions.Epochs"/>
-        /// is unset, enough epochs for about 3,000 optimiser steps (<see cref="TrainingBudget.TabularTargetSteps"/>).
+        /// is unset, enough epochs for about 3,000 optimiser steps (<see cref="TrainingBudget.TabularTargetSteps"/>). While
+        /// <see cref="TrainingRunOptions.TargetSteps"/> keeps that default, a table encoded as more than 75 values aims at 40
+        /// steps per value instead (<see cref="TrainingBudget.TabularSteps"/>: 6,080 for Soybean's 152).
         /// </summary>
         public Options() => TargetSteps = TrainingBudget.TabularTargetSteps;
 
@@ -72,6 +86,12 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         public NumericEncoding? NumericEncoding;
         /// <summary>Most Gaussian modes per numeric column under mode-specific normalisation.</summary>
         public int MaxModes = TableEncoding.Defaults.MaxModes;
+        /// <summary>
+        /// TVAE: temperature at which generated Boolean, text and key columns are drawn from the decoder's softmax: 1 draws
+        /// as modelled, below 1 favours the categories that are likely given the code (0.5, the default), 0 takes the most
+        /// likely one (TVAE's argmax decoding). Numbers' modes and missing flags are always drawn at 1. CTGAN ignores it.
+        /// </summary>
+        public double CategoryTemperature = Defaults.CategoryTemperature;
         /// <summary>TVAE: hidden widths of the encoder; the decoder mirrors them.</summary>
         public int[] HiddenSizes = Vae.HiddenSizes.ToArray();
         /// <summary>TVAE: length of the code.</summary>
@@ -126,7 +146,7 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
             if (NumericEncoding is { } e && !Enum.IsDefined(e)) throw new ArgumentOutOfRangeException(nameof(NumericEncoding), e, "Unknown numeric encoding.");
             if (MaxModes < 1 || MaxModes > 100) throw new ArgumentOutOfRangeException(nameof(MaxModes), MaxModes, "Between 1 and 100 modes.");
             if (!(CtganLearningRate > 0) || double.IsInfinity(CtganLearningRate)) throw new ArgumentOutOfRangeException(nameof(CtganLearningRate), CtganLearningRate, "Must be a positive number.");
-            ToNetworkOptions([new TabularBlock(0, 1, false)], null, []).Validate();
+            ToNetworkOptions([new TabularBlock(0, 1, false)], null, [], []).Validate();
             ToCtganOptions([new TabularBlock(0, 1, false)], [], [], null).Validate();
             base.Validate();
         }
@@ -139,9 +159,11 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
             BoundedContinuous = ResolvedNumericEncoding == Tabular.NumericEncoding.ModeSpecific,
         };
 
-        internal TabularVaeOptions ToNetworkOptions(IReadOnlyList<TabularBlock> blocks, int? conditionBlock, double[] conditionFrequencies) => new()
+        /// <summary>TVAE's network options; <paramref name="categoricalColumnBlocks"/> are the blocks of Boolean, text and key columns.</summary>
+        internal TabularVaeOptions ToNetworkOptions(IReadOnlyList<TabularBlock> blocks, int? conditionBlock, double[] conditionFrequencies, IReadOnlyList<int> categoricalColumnBlocks) => new()
         {
             DataDimension = blocks.Sum(b => b.Length), Blocks = blocks.ToArray(), ConditionBlock = conditionBlock, ConditionFrequencies = conditionFrequencies,
+            SharpenedBlocks = categoricalColumnBlocks.ToArray(), CategoryTemperature = CategoryTemperature,
             HiddenSizes = HiddenSizes?.ToArray()!, LatentDimension = LatentDimension, LossFactor = LossFactor,
         };
     }
@@ -213,6 +235,8 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
             return sums.data<float>().Select(s => (double)s / rows).ToArray();
         }
         string described = $"{encoding.Columns.Count} columns encoded as {encoding.Width} values ({options.ResolvedNumericEncoding} numbers)";
+        // The default step target grows with the encoded width; a target the user set is kept.
+        int targetSteps = options.TargetSteps == TrainingBudget.TabularTargetSteps ? TrainingBudget.TabularSteps(encoding.Width) : options.TargetSteps;
         ITabularGenerator model;
         TrainingResult result;
         if (options.Model == TabularModel.Ctgan)
@@ -221,6 +245,7 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
             var network = options.ToCtganOptions(encoding.Blocks, conditional, conditional.Select(i => Shares(encoding.Blocks[i])).ToArray(), conditionBlock);
             (model, result) = EstimatorFitting.Train(env, component, options, seed, rows, training =>
             {
+                training.TargetSteps = targetSteps;
                 training.LearningRate = options.CtganLearningRate;
                 training.BatchSize ??= Math.Min(Options.Defaults.CtganBatchSize, rows);
                 training.WarnIfUnconverged = false;     // a GAN's losses do not level off as a likelihood does
@@ -229,9 +254,13 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         }
         else
         {
-            var network = options.ToNetworkOptions(encoding.Blocks, conditionBlock, conditionBlock is { } b ? Shares(encoding.Blocks[b]) : []);
+            var network = options.ToNetworkOptions(encoding.Blocks, conditionBlock, conditionBlock is { } b ? Shares(encoding.Blocks[b]) : [], encoding.CategoricalColumnBlocks);
             (model, result) = EstimatorFitting.Train(env, component, options, seed, rows,
-                training => TabularVaeTraining.Fit(data, network, training),
+                training =>
+                {
+                    training.TargetSteps = targetSteps;
+                    return TabularVaeTraining.Fit(data, network, training);
+                },
                 $"{described}, hidden [{string.Join(", ", network.HiddenSizes)}], code {network.LatentDimension}");
         }
         return new TabularSynthesizerTransformer(model, encoding, options.ConditionColumnName, options.TransformBatchSize, result);

@@ -23,7 +23,14 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
     private const string VaeKind = "TabularVae", CtganKind = "Ctgan";
     /// <summary>Format 3: the encoding carries each numeric column's encoding and modes, and the header names the model.</summary>
     private const uint Version3 = 0x00010003;
-    private static readonly ModelFormat SavedFormat = new("GMTABVAE", LoaderSignature, typeof(TabularSynthesizerTransformer)) { Current = Version3 };
+    /// <summary>
+    /// Format 4: a TVAE network's options may name the blocks it draws at a temperature
+    /// (<see cref="TabularVaeOptions.SharpenedBlocks"/>, <see cref="TabularVaeOptions.CategoryTemperature"/>); the layout
+    /// is format 3's, and older models read with none (every block drawn as it is).
+    /// A format-3 reader would ignore the setting and generate other rows, so it must refuse these models.
+    /// </summary>
+    private const uint Version4 = 0x00010004;
+    private static readonly ModelFormat SavedFormat = new("GMTABVAE", LoaderSignature, typeof(TabularSynthesizerTransformer)) { Current = Version4 };
 
     private readonly TransformerNetwork<ITabularGenerator> network;
 
@@ -117,6 +124,7 @@ public sealed class TabularSynthesizerTransformer : ITransformer, IDisposable
         public void Dispose() => noise.Dispose();
     }
 
+    // Format 4: format 3's layout; the TVAE network options may hold SharpenedBlocks and CategoryTemperature (absent before: every block drawn at 1).
     // Format 3 (ModelPersistence): header = the encoding with modes (TableEncoding.Write); string conditionColumn ("" = none);
     // int batchSize; string networkKind ("TabularVae" or "Ctgan"); then the network (ModelSerializer, that kind).
     // Format 2 (TVAE only): the encoding without modes, conditionColumn, batchSize; the network of kind "TabularVae".

@@ -51,12 +51,12 @@ public sealed class Ctgan : nn.Module<Tensor, Tensor>, ITabularGenerator
         long offset = 0;
         offsets = options.ConditionalBlocks.Select(i => { long o = offset; offset += options.Blocks[i].Length; return o; }).ToArray();
         continuous = options.Blocks.Where(b => !b.IsCategorical).Select(b => (long)b.Start).ToArray();
-        lengthGroups = Group(options.Blocks.Where(b => b.IsCategorical));
+        lengthGroups = TabularBlock.GroupByLength(options.Blocks.Where(b => b.IsCategorical));
         var order = continuous.Concat(lengthGroups.SelectMany(g => g.Positions)).ToArray();
         inverse = new long[order.Length];
         for (int j = 0; j < order.Length; j++) inverse[order[j]] = j;
         var conditional = options.ConditionalBlocks.Select(i => options.Blocks[i]).ToArray();
-        conditionalGroups = Group(conditional);
+        conditionalGroups = TabularBlock.GroupByLength(conditional);
         var lengths = conditionalGroups.Select(g => g.Length).ToList();
         conditionalGroupOf = conditional.Select(b => (long)lengths.IndexOf(b.Length)).ToArray();
         conditionalPlace = conditional.Select((b, j) => (long)conditional.Take(j).Count(o => o.Length == b.Length)).ToArray();
@@ -137,10 +137,6 @@ public sealed class Ctgan : nn.Module<Tensor, Tensor>, ITabularGenerator
         }
         return total;
     }
-
-    private static (int Length, long[] Positions)[] Group(IEnumerable<TabularBlock> blocks) =>
-        blocks.GroupBy(b => b.Length).OrderBy(g => g.Key)
-            .Select(g => (g.Key, g.SelectMany(b => Enumerable.Range(b.Start, b.Length).Select(p => (long)p)).ToArray())).ToArray();
 
     /// <summary>One-hot conditional vectors [n, ConditionDimension] for category <paramref name="category"/> of conditional block number <paramref name="column"/> (both int64 [n]).</summary>
     public Tensor ConditionVector(Tensor column, Tensor category)

@@ -26,6 +26,16 @@ public sealed record TabularBlock(int Start, int Length, bool IsCategorical)
         }
         if (next != dimension) throw new ArgumentException($"The blocks cover {next} values, not {dimension}.", "Blocks");
     }
+
+    /// <summary>
+    /// The positions of <paramref name="blocks"/> grouped by block length, shortest first: for each length, every position
+    /// of the blocks of that length, block after block. Selecting one group's positions and viewing them as
+    /// [rows, blocks, length] handles all those blocks in one operation, so a step costs a few operations per distinct
+    /// length rather than per column.
+    /// </summary>
+    public static (int Length, long[] Positions)[] GroupByLength(IEnumerable<TabularBlock> blocks) =>
+        blocks.GroupBy(b => b.Length).OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.SelectMany(b => Enumerable.Range(b.Start, b.Length).Select(p => (long)p)).ToArray())).ToArray();
 }
 
 /// <summary>

@@ -20,6 +20,8 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
     private readonly Mlp decoder;   // [z, condition] → means and logits
     private readonly Parameter sigma; // σ of every value (used only at continuous positions)
     private readonly long[] continuous;
+    private readonly (int Length, long[] Positions)[] categoricalGroups; // one-hot blocks grouped by length (TabularBlock.GroupByLength)
+    private readonly HashSet<int> sharpened;                              // blocks drawn at the category temperature
 
     /// <summary>Builds the network from <paramref name="options"/> (validated here).</summary>
     public TabularVae(TabularVaeOptions options) : base(nameof(TabularVae))
@@ -30,6 +32,8 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
         decoder = new Mlp("decoder", options.LatentDimension + options.ConditionDimension, options.HiddenSizes.Reverse().ToArray(), options.DataDimension, Activation.ReLU);
         sigma = nn.Parameter(full(options.DataDimension, InitialSigma));
         continuous = options.Blocks.Where(b => !b.IsCategorical).Select(b => (long)b.Start).ToArray();
+        categoricalGroups = TabularBlock.GroupByLength(options.Blocks.Where(b => b.IsCategorical));
+        sharpened = options.SharpenedBlocks.ToHashSet();
         RegisterComponents();
     }
 
@@ -58,10 +62,12 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
             var diff = x.index_select(1, index) - output.index_select(1, index);
             reconstruction = reconstruction + ((diff * diff) / (2 * s * s)).sum() / rows + s.log().sum();
         }
-        foreach (var b in Options.Blocks.Where(b => b.IsCategorical))
+        foreach (var (length, positions) in categoricalGroups)
         {
-            var target = x.narrow(1, b.Start, b.Length).argmax(1);
-            reconstruction = reconstruction + nn.functional.cross_entropy(output.narrow(1, b.Start, b.Length), target, reduction: nn.Reduction.Sum) / rows;
+            // The cross-entropy of every block of this length at once: x is one-hot, so it is −Σ x · log softmax(output).
+            using var index = tensor(positions);
+            var logProbabilities = nn.functional.log_softmax(output.index_select(1, index).view(rows, -1, length), -1);
+            reconstruction = reconstruction - (x.index_select(1, index).view(rows, -1, length) * logProbabilities).sum() / rows;
         }
         var kl = -0.5 * (1 + logVar - mean.pow(2) - logVar.exp()).sum() / rows;
         return (reconstruction.squeeze(), kl);
@@ -76,7 +82,9 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
 
     /// <summary>
     /// Draws <paramref name="count"/> encoded rows: z from the prior, continuous values from N(mean, σ²), each one-hot
-    /// block sampled from its softmax. <paramref name="condition"/> gives each row's category of the condition block
+    /// block of <see cref="TabularVaeOptions.SharpenedBlocks"/> drawn from its softmax at
+    /// <see cref="TabularVaeOptions.CategoryTemperature"/> (0: its most likely category, TVAE's argmax) and every other
+    /// one-hot block drawn from its softmax as it is. <paramref name="condition"/> gives each row's category of the condition block
     /// (null draws them from the training frequencies); those rows carry that category.
     /// </summary>
     public Tensor Sample(long count, Tensor? condition, Generator noise)
@@ -93,16 +101,18 @@ public sealed class TabularVae : nn.Module<Tensor, Tensor>, ITabularGenerator
         var output = decoder.forward(z);
         var rows = empty_like(output);
         var draws = randn(output.shape, generator: noise);
-        foreach (var b in Options.Blocks)
+        foreach (var (b, i) in Options.Blocks.Select((b, i) => (b, i)))
         {
             if (!b.IsCategorical)
             {
                 rows.narrow(1, b.Start, 1).copy_(output.narrow(1, b.Start, 1) + sigma.narrow(0, b.Start, 1) * draws.narrow(1, b.Start, 1));
                 continue;
             }
-            var picked = b == Options.Condition
-                ? condition!
-                : multinomial(softmax(output.narrow(1, b.Start, b.Length), 1), 1, generator: noise).squeeze(1);
+            var logits = output.narrow(1, b.Start, b.Length);
+            double temperature = sharpened.Contains(i) ? Options.CategoryTemperature : 1;
+            var picked = b == Options.Condition ? condition!
+                : temperature == 0 ? logits.argmax(1)
+                : multinomial(softmax(logits / temperature, 1), 1, generator: noise).squeeze(1);
             rows.narrow(1, b.Start, b.Length).copy_(nn.functional.one_hot(picked, b.Length).to_type(ScalarType.Float32));
         }
         return rows;
