@@ -9,7 +9,7 @@
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- diffusion-modes [--epochs 20] [--rows 100000] [--samples 2500] [--threads 1] [--mixtures 8,25] [--gan-only] [--gan-lr 2e-4] [--gan-d-lr X] [--gan-decay 0.5] [--gan-pac 2] [--gan-r1 0.1] [--gan-ema 0.99] [--gan-batch 128] [--gan-noise 32] [--gan-activation LeakyReLU] [--gan-width 256x256] [--gan-seed 1]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- translation [--train 20000] [--test 5000] [--epochs 3] [--classifier-train 60000] [--classifier-epochs 1] [--threads 1] [--channels 32] [--batch 64] [--lr 2e-4]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- cyclegan [--train 2000] [--test 1000] [--epochs 6] [--classifier-train 20000] [--threads 1] [--channels 16] [--blocks 2] [--batch 16] [--lr 2e-3] [--identity 0] [--speed-rows 256] [--stream-rows 20000]
-//   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000] [--competitors 1] [--policies passive,spin,spin10k]
+//   dotnet run -c Release --project test/GenModels.Benchmarks -- threads [--rows 6000] [--competitors 1] [--policies library,spin,passive]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- onnx
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- single-row [--rows 5000] [--threads N]
 //   dotnet run -c Release --project test/GenModels.Benchmarks -- conv-vae [--train 10000] [--epochs 5] [--classes 0,6,8] [--ad-epochs 3] [--speed-rows 5000]

@@ -70,8 +70,9 @@ using (var cursor = output.GetRowCursor(new[] { column }))
 File.WriteAllLines(args[4], lines);
 GC.KeepAlive(padding);
 Console.WriteLine($"GenModels assembly loaded by ML.NET: {AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "GenModels.MLNet")}");
-// The OpenMP wait policy libtorch's runtime read when it loaded: the process's native environment, not .NET's copy of it.
-Console.WriteLine($"native OMP_WAIT_POLICY: {System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeEnvironment.getenv("OMP_WAIT_POLICY")) ?? "(unset)"}");
+// The OpenMP settings libtorch's runtime read when it loaded: the process's native environment, not .NET's copy of it.
+foreach (var name in new[] { "OMP_WAIT_POLICY", "GOMP_SPINCOUNT" })
+    Console.WriteLine($"native {name}: {System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeEnvironment.getenv(name)) ?? "(unset)"}");
 return 0;
 
 static class NativeEnvironment

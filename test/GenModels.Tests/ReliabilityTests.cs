@@ -184,6 +184,7 @@ public class ReliabilityTests : IDisposable
             // The application's own OpenMP wait policy is kept (and changes no bits).
             var stdout = LoadProbe.Run(new Dictionary<string, string> { ["GENMODELS_PROBE_PAD"] = pad, ["OMP_WAIT_POLICY"] = "ACTIVE" }, modelPath, csv, Synthetic.Dimension, "Reconstruction", result);
             Assert.Contains("native OMP_WAIT_POLICY: ACTIVE", stdout);
+            Assert.Contains("native GOMP_SPINCOUNT: (unset)", stdout);
             Assert.Equal(expected, File.ReadAllLines(result));
         }
     }
