@@ -32,8 +32,8 @@ public static class OpenMpWaitPolicy
     /// <summary>True when the application chose the wait policy or the spin count itself (the library then sets nothing).</summary>
     public static bool ChosenByApplication { get; private set; }
 
-    [ModuleInitializer]
 #pragma warning disable CA2255 // a library's module initializer is the one place that runs before libtorch can load
+    [ModuleInitializer]
     internal static void Apply()
 #pragma warning restore CA2255
     {
