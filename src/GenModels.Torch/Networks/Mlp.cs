@@ -47,9 +47,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public int OutputSize { get; }
 
     /// <summary>
-    /// The forward pass for inference, when autograd is off: the same values as <see cref="forward"/>, with each hidden
-    /// activation applied in place and only the first <paramref name="outputs"/> outputs computed (a VAE's posterior mean
-    /// without its log-variance). With autograd on it is <see cref="forward"/> narrowed.
+    /// The first <paramref name="outputs"/> outputs of <see cref="forward"/> (a VAE's posterior mean without its
+    /// log-variance). With autograd off only those rows of the output layer are computed and each hidden activation is
+    /// applied in place; with autograd on it is the module's forward, narrowed.
     /// </summary>
     public Tensor ForwardInference(Tensor x, int outputs)
     {

@@ -50,8 +50,8 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, (Tensor Reconstru
     }
 
     /// <summary>Posterior mean: the deterministic code.</summary>
-    public Tensor Encode(Tensor x) => encoder is Mlp mlp && !is_grad_enabled()
-        ? mlp.ForwardInference(x, LatentDimension) // inference: the log-variance half is never computed
+    public Tensor Encode(Tensor x) => encoder is Mlp mlp
+        ? mlp.ForwardInference(x, LatentDimension) // the mean half of the output layer only
         : EncodeDistribution(x).Mean;
 
     /// <summary>Reparameterisation trick: z = mean + σ·ε with ε ~ N(0, I), so gradients flow through mean and σ.</summary>
