@@ -15,11 +15,7 @@ public class TorchLayerTests
     private static VaeOptions SmallVae() => new() { InputDimension = Synthetic.Dimension, LatentDimension = 2, HiddenSizes = [32] };
 
     [Theory]
-    [InlineData(Activation.ReLU)]
-    [InlineData(Activation.LeakyReLU)]
-    [InlineData(Activation.Tanh)]
-    [InlineData(Activation.ELU)]
-    [InlineData(Activation.SiLU)]
+    [MemberData(nameof(EveryActivation.Values), MemberType = typeof(EveryActivation))]
     public void TheInferenceForwardComputesWhatTheTrainingForwardComputes(Activation activation)
     {
         manual_seed(4);
