@@ -469,6 +469,36 @@ public class CtganSynthesizerTests(CtganFixture fixture, ITestOutputHelper outpu
         Assert.Contains("'Group'", e.Message);
     }
 
+    [Fact]
+    public void PackedCtganCriticJudgesWholePacksOfRows()
+    {
+        // One number and a category of three: 4 encoded values; the category is the conditional block (3 values).
+        var blocks = new[] { new GenModels.Torch.Tabular.TabularBlock(0, 1, false), new GenModels.Torch.Tabular.TabularBlock(1, 3, true) };
+        var options = new GenModels.Torch.Tabular.CtganOptions
+        {
+            DataDimension = 4, Blocks = blocks, ConditionalBlocks = [1], CategoryFrequencies = [[0.5, 0.3, 0.2]],
+            NoiseDimension = 4, GeneratorHiddenSizes = [8], DiscriminatorHiddenSizes = [8], Pac = 4,
+        };
+        Assert.Equal(1, new GenModels.Torch.Tabular.CtganOptions().Pac); // the default: one row per critic sample
+        using var ctgan = new GenModels.Torch.Tabular.Ctgan(options);
+        using var rows = TorchSharp.torch.rand(8, 4 + 3);                  // 8 rows of [values, conditional vector]
+        using (TorchSharp.torch.no_grad())
+        {
+            var scores = ctgan.Critic(rows);
+            Assert.Equal(new long[] { 2 }, scores.shape);                   // one score per pack of 4 rows
+            using var changed = rows.clone();
+            changed[5, 0] = TorchSharp.torch.tensor(9f);                     // a row of the second pack
+            var after = ctgan.Critic(changed);
+            Assert.Equal(scores[0].item<float>(), after[0].item<float>());
+            Assert.NotEqual(scores[1].item<float>(), after[1].item<float>());
+        }
+        using var noise = new TorchSharp.torch.Generator(1);
+        using var step = new GenModels.Torch.Tabular.CtganStep(ctgan, 1e-3, noise);
+        ctgan.train();
+        using var batch = TorchSharp.torch.cat([TorchSharp.torch.rand(10, 1), TorchSharp.torch.nn.functional.one_hot(TorchSharp.torch.randint(0, 3, [10]), 3).to_type(TorchSharp.torch.ScalarType.Float32)], 1);
+        using (TorchSharp.torch.NewDisposeScope()) Assert.True(step.TrainStep(batch).IsFinite);   // 10 rows redrawn to 12: three packs
+    }
+
     [Theory]
     [InlineData(nameof(TabularSynthesizerEstimator.Options.Pac), 0)]
     [InlineData(nameof(TabularSynthesizerEstimator.Options.NoiseDimension), 0)]

@@ -104,7 +104,7 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         public int[] GeneratorHiddenSizes = Gan.GeneratorHiddenSizes.ToArray();
         /// <summary>CTGAN: widths of the discriminator's hidden layers.</summary>
         public int[] DiscriminatorHiddenSizes = Gan.DiscriminatorHiddenSizes.ToArray();
-        /// <summary>CTGAN: rows the discriminator judges together (PacGAN).</summary>
+        /// <summary>CTGAN: rows the discriminator judges together (PacGAN; 1, measured above the paper's 10 on small tables).</summary>
         public int Pac = Gan.Pac;
         /// <summary>CTGAN: weight of the gradient penalty.</summary>
         public double GradientPenalty = Gan.GradientPenalty;

@@ -27,8 +27,12 @@ public sealed class CtganOptions
     public int[] GeneratorHiddenSizes { get; set; } = [256, 256];
     /// <summary>Widths of the discriminator's hidden layers (CTGAN: 256, 256).</summary>
     public int[] DiscriminatorHiddenSizes { get; set; } = [256, 256];
-    /// <summary>Rows the discriminator judges together (PacGAN's pac: 10), which makes mode collapse visible to it.</summary>
-    public int Pac { get; set; } = 10;
+    /// <summary>
+    /// Rows the discriminator judges together (PacGAN), which makes mode collapse visible to it. CTGAN's paper packs 10;
+    /// the default is 1 by measurement: on five small real tables (345 to 5,000 training rows) every pack above 1 gave
+    /// lower pair trends and lower machine-learning efficacy (README, "CTGAN's pack size").
+    /// </summary>
+    public int Pac { get; set; } = 1;
     /// <summary>Weight of the WGAN-GP gradient penalty (10).</summary>
     public double GradientPenalty { get; set; } = 10;
     /// <summary>Temperature of the Gumbel-softmax outputs of one-hot blocks (CTGAN: 0.2).</summary>
