@@ -120,7 +120,9 @@ public static class FoundationBenchmark
             // Each split's median over the same alternating runs; the better median is PyTorch's figure.
             foreach (var (split, list) in pytorch) Console.WriteLine($"  PyTorch (Debian) batched forward over a resident tensor, {split}: {Median(list),10:N0} rows/s");
             double best = pytorch.Values.Max(Median);
-            Console.WriteLine($"  VaeEncode / PyTorch's better split {Median(dataView) / best,5:F2}  (target ≥ 1.0); all runs, VaeEncode: {string.Join(" ", dataView.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}");
+            Console.WriteLine($"  VaeEncode / PyTorch's better split {Median(dataView) / best,5:F2}  (target ≥ 1.0)");
+            string Rounds(List<double> v) => string.Join(" ", v.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)));
+            Console.WriteLine($"  every round: VaeEncode {Rounds(dataView)}; raw {Rounds(raw)}; " + string.Join("; ", pytorch.Select(p => $"PyTorch {p.Key} {Rounds(p.Value)}")));
         }
 
         // --- 3. Memory while streaming a million rows ---

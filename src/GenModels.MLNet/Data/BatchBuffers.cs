@@ -45,11 +45,13 @@ internal sealed class BatchBuffers : IDisposable
     public float[]?[] Results { get; }
 
     /// <summary>The input floats of row <paramref name="row"/>, to be filled before <see cref="Run"/>.</summary>
-    public Span<float> InputRow(int row)
-    {
-        int width = mapper.InputWidth;
-        return MemoryMarshal.Cast<byte, float>(input.bytes).Slice(row * width, width);
-    }
+    public Span<float> InputRow(int row) => InputRows().Slice(row * mapper.InputWidth, mapper.InputWidth);
+
+    /// <summary>
+    /// The input floats of all <see cref="Capacity"/> rows, row-major. Taking the span costs native calls, so a batch
+    /// takes it once and slices rows from it; it is invalid after <see cref="EnsureCapacity"/> grows the buffers.
+    /// </summary>
+    public Span<float> InputRows() => MemoryMarshal.Cast<byte, float>(input.bytes);
 
     /// <summary>Grows (by doubling, up to the batch size) so that <paramref name="rows"/> rows fit, keeping the rows already filled.</summary>
     public void EnsureCapacity(int rows)

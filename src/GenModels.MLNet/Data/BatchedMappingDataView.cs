@@ -113,12 +113,17 @@ internal sealed partial class BatchedMappingDataView : IDataView
 
         private bool FillBatch()
         {
-            int n = 0;
+            int n = 0, width = parent.mapper.InputWidth;
+            var inputs = buffers.InputRows(); // taken once per batch (and again when the buffers grow): a span costs native calls
             while (n < batchSize && upstream.MoveNext())
             {
-                if (n == buffers.Capacity) buffers.EnsureCapacity(n + 1);
+                if (n == buffers.Capacity)
+                {
+                    buffers.EnsureCapacity(n + 1);
+                    inputs = buffers.InputRows();
+                }
                 if (n == ids.Length) Array.Resize(ref ids, buffers.Capacity);
-                inputReader.Read(buffers.InputRow(n));
+                inputReader.Read(inputs.Slice(n * width, width));
                 foreach (var cache in caches.Values) cache.Store(n);
                 upstreamId(ref ids[n]);
                 n++;
