@@ -405,8 +405,14 @@ public class ReliabilityTests : IDisposable
         var rows = Synthetic.CurvedManifold(200, seed: 11);
         var detector = ml.AnomalyDetection.Trainers.Vae(DetectorOptions()).Fit(Synthetic.Load(ml, rows));
         float[] expected;
+        bool[] expectedLabels;
         using (var single = ml.Model.CreatePredictionEngine<Synthetic.Row, AnomalyPrediction>(detector))
+        {
             expected = rows.Select(r => single.Predict(r).Score).ToArray();
+            expectedLabels = rows.Select(r => single.Predict(r).PredictedLabel).ToArray();
+        }
+        Assert.Contains(true, expectedLabels);  // both labels occur, so a label read from another row can show
+        Assert.Contains(false, expectedLabels);
         using var shared = ml.Model.CreatePredictionEngine<Synthetic.Row, AnomalyPrediction>(detector);
         int wrong = 0, refused = 0, right = 0;
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
@@ -416,7 +422,9 @@ public class ReliabilityTests : IDisposable
                 int r = (i * 7 + t * 31) % rows.Length;
                 try
                 {
-                    if (shared.Predict(rows[r]).Score == expected[r]) Interlocked.Increment(ref right);
+                    // Score and label are two columns of one call: both must be this row's.
+                    var prediction = shared.Predict(rows[r]);
+                    if (prediction.Score == expected[r] && prediction.PredictedLabel == expectedLabels[r]) Interlocked.Increment(ref right);
                     else Interlocked.Increment(ref wrong);
                 }
                 catch (InvalidOperationException e) when (e.Message.Contains("not thread-safe"))
@@ -429,6 +437,12 @@ public class ReliabilityTests : IDisposable
         // The same engine handed from thread to thread, one call at a time, keeps working.
         for (int i = 0; i < 4; i++)
             Assert.Equal(expected[i], Task.Run(() => shared.Predict(rows[i]).Score).Result);
+        // A call that fails on bad input is not taken for an overlap: the next call is answered.
+        var tooShort = new Synthetic.Row { Features = new float[Synthetic.Dimension - 1] };
+        var bad = Assert.ThrowsAny<Exception>(() => shared.Predict(tooShort));
+        Assert.DoesNotContain("not thread-safe", bad.Message);
+        Assert.Equal(expected[5], shared.Predict(rows[5]).Score);
+        Assert.Equal(expected[6], shared.Predict(rows[6]).Score);
     }
 
     // 10. ML.NET's score-column annotations.

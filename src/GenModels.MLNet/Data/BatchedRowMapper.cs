@@ -48,6 +48,9 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
         private readonly Generator noise;
         private long computedAt = -1;
         private int computedBy, threadsInside, collisions;
+        // Per thread: the position it last read here and which outputs it read there (bit o), so that a thread's next
+        // column within one call is told apart from its next call.
+        private readonly ThreadLocal<(long Position, ulong Read)> reads = new(() => (-1, ulong.MaxValue));
 
         public Row(BatchedRowMapper parent, DataViewRow input, HashSet<int> active)
         {
@@ -104,18 +107,47 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
                     int collisionsBefore = Volatile.Read(ref collisions);
                     int thread = Environment.CurrentManagedThreadId;
                     long position = input.Position;
+                    ulong bit = o < 64 ? 1UL << o : 0;
+                    var (mine, read) = reads.Value;
+                    if (position == mine) reads.Value = (mine, read | bit);
+                    else if ((read & bit) != 0 || bit == 0) reads.Value = (position, bit); // this thread's next call
+                    else
+                    {
+                        // This thread read other columns of its call at another position: its row was replaced mid-call.
+                        reads.Value = (-1, ulong.MaxValue);
+                        throw ConcurrentUse();
+                    }
                     if (computedAt != position || position < 0)
                     {
-                        if (rowMap is not null)
+                        // Each call sets one row and reads it. A row set after the last one computed here and never read
+                        // means another call replaced this caller's row before it was read: refuse this position for
+                        // everyone, and go on normally from the next.
+                        if (computedAt >= 0 && position > computedAt + 1)
                         {
-                            inputReader!.Read(rowInput);
-                            rowMap(rowInput, results);
+                            computedAt = position;
+                            computedBy = -1;
+                            throw ConcurrentUse();
                         }
-                        else
+                        try
                         {
-                            inputReader!.Read(buffers!.InputRow(0));
-                            noise.manual_seed(parent.mapper.NoiseSeed); // every row starts from the same noise, as in a fresh pass
-                            buffers.Run(1, noise);
+                            if (rowMap is not null)
+                            {
+                                inputReader!.Read(rowInput);
+                                rowMap(rowInput, results);
+                            }
+                            else
+                            {
+                                inputReader!.Read(buffers!.InputRow(0));
+                                noise.manual_seed(parent.mapper.NoiseSeed); // every row starts from the same noise, as in a fresh pass
+                                buffers.Run(1, noise);
+                            }
+                        }
+                        catch
+                        {
+                            // A failed row (bad input here or upstream) still counts as read, so the next call is not taken for a replaced row.
+                            computedAt = position;
+                            computedBy = -1;
+                            throw;
                         }
                         computedAt = position;
                         computedBy = thread;
@@ -124,7 +156,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
                     getter(ref value);
                     if (input.Position != position || Volatile.Read(ref collisions) != collisionsBefore)
                     {
-                        computedAt = -1;
+                        computedBy = -1; // this position is refused for everyone; the next row set is computed afresh
                         throw ConcurrentUse();
                     }
                 }
@@ -141,6 +173,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             {
                 buffers?.Dispose();
                 noise.Dispose();
+                reads.Dispose();
             }
             base.Dispose(disposing);
         }
