@@ -399,7 +399,7 @@ public class ReliabilityTests : IDisposable
     // 9. A shared engine refuses overlapping use instead of answering with another thread's row.
 
     [Fact]
-    public void APredictionEngineSharedByThreadsNeverReturnsAnotherRowsPrediction()
+    public async Task APredictionEngineSharedByThreadsNeverReturnsAnotherRowsPrediction()
     {
         var ml = new MLContext(seed: 1);
         var rows = Synthetic.CurvedManifold(200, seed: 11);
@@ -436,7 +436,7 @@ public class ReliabilityTests : IDisposable
         Assert.True(wrong == 0, $"{wrong} wrong, {refused} refused, {right} right");
         // The same engine handed from thread to thread, one call at a time, keeps working.
         for (int i = 0; i < 4; i++)
-            Assert.Equal(expected[i], Task.Run(() => shared.Predict(rows[i]).Score).Result);
+            Assert.Equal(expected[i], await Task.Run(() => shared.Predict(rows[i]).Score));
         // A call that fails on bad input is not taken for an overlap: the next call is answered.
         var tooShort = new Synthetic.Row { Features = new float[Synthetic.Dimension - 1] };
         var bad = Assert.ThrowsAny<Exception>(() => shared.Predict(tooShort));
