@@ -21,10 +21,12 @@ public static class GanFashionMnistBenchmark
     {
         int epochs = 20;
         bool convolutional = false;
+        double? learningRate = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
             if (args[i] == "--conv") convolutional = true;
+            if (args[i] == "--lr") learningRate = double.Parse(args[++i], CultureInfo.InvariantCulture);
         }
         var folder = FashionMnist.Locate() ?? await FashionMnist.DownloadAsync(progress: new Progress<string>(Console.WriteLine));
         var ml = new MLContext(seed: 1);
@@ -33,6 +35,8 @@ public static class GanFashionMnistBenchmark
 
         // 1. The conditional GAN.
         var options = GanDefaults.FashionMnist(epochs, convolutional);
+        if (learningRate is { } rate) options.LearningRate = rate;
+        Console.WriteLine($"learning rate {options.LearningRate}");
         Console.WriteLine($"Conditional GAN on Fashion-MNIST: {(convolutional ? "DCGAN-style convolutional" : "MLP")} networks, {options.Loss} loss, R1 γ {options.GradientPenalty}, {epochs} epochs, batch {options.BatchSize}");
         var clock = Stopwatch.StartNew();
         using var gan = ml.Generative().Gan(options).Fit(train);
