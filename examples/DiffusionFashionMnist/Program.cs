@@ -6,7 +6,7 @@
 using System.Globalization;
 using GenModels.Benchmarks;
 using GenModels.MLNet;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.MLNet.Diffusion;
 using GenModels.Torch;
 using GenModels.Torch.Diffusion;

@@ -4,7 +4,7 @@
 //   dotnet run -c Release --project examples/FashionMnistVae -- [--epochs 10] [--output out/fashion-mnist-vae] [--download-only]
 using System.Globalization;
 using GenModels.MLNet;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.MLNet.Vae;
 using GenModels.Torch.Networks;
 using GenModels.Torch.Training;

@@ -4,7 +4,7 @@
 //   dotnet run -c Release --project examples/GanFashionMnist -- [--epochs 20] [--conv] [--output out/gan-fashion-mnist]
 using System.Globalization;
 using GenModels.MLNet;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.MLNet.Gan;
 using GenModels.Torch.Gan;
 using GenModels.Torch.Training;

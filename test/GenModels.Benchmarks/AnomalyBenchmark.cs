@@ -7,7 +7,7 @@ using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
 using GenModels.MLNet.AnomalyDetection;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.Torch.Networks;
 using GenModels.Torch.Scoring;
 using Microsoft.ML;

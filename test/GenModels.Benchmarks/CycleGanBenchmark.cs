@@ -16,7 +16,7 @@ using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
 using GenModels.MLNet.CycleGan;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.Torch;
 using GenModels.Torch.CycleGan;
 using GenModels.Torch.Networks;

@@ -3,7 +3,7 @@
 // ImageTranslation example (linked into its project).
 namespace GenModels.Benchmarks;
 
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 
 public static class FashionEdges
 {

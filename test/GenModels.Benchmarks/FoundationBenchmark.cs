@@ -9,7 +9,7 @@ namespace GenModels.Benchmarks;
 using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.MLNet.Vae;
 using GenModels.Torch.Networks;
 using GenModels.Torch.Training;

@@ -12,7 +12,7 @@ namespace GenModels.Benchmarks;
 using System.Diagnostics;
 using System.Globalization;
 using GenModels.MLNet;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.MLNet.Gan;
 using GenModels.Torch;
 using GenModels.Torch.Gan;

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using GenModels.MLNet;
-using GenModels.MLNet.Datasets;
+using GenModels.Datasets;
 using GenModels.MLNet.Vae;
 using GenModels.Torch.Networks;
 using Microsoft.ML;

@@ -146,7 +146,7 @@ public class NotebookTests(NotebookTests.PackedFeed feed, ITestOutputHelper outp
 
         public PackedFeed()
         {
-            foreach (var project in new[] { "src/GenModels.Torch/GenModels.Torch.csproj", "src/GenModels.MLNet/GenModels.MLNet.csproj", "src/GenModels.Plots/GenModels.Plots.csproj" })
+            foreach (var project in new[] { "src/GenModels.Torch/GenModels.Torch.csproj", "src/GenModels.MLNet/GenModels.MLNet.csproj", "src/GenModels.Plots/GenModels.Plots.csproj", "src/GenModels.Datasets/GenModels.Datasets.csproj" })
                 packages.Pack(null, project);
         }
 

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace GenModels.MLNet.Datasets;
+namespace GenModels.Datasets;
 
 /// <summary>
 /// Fashion-MNIST (Zalando, MIT licence): 70,000 grey 28×28 images of clothing in 10 classes, read from the original IDX
