@@ -9,17 +9,8 @@ using System.Globalization;
 public static class PyTorchPeer
 {
     /// <summary>
-    /// Rows/s of PyTorch's batched forward over a resident tensor and of its single-row forward, best of
-    /// <paramref name="runs"/> and of its thread splits (<see cref="EncoderForwardSplits"/>); null (after printing why)
-    /// when PyTorch cannot run here.
-    /// </summary>
-    public static (double Batched, double Single)? EncoderForward(int threads, int rows, int batch, int singleRows, int runs) =>
-        EncoderForwardSplits(threads, rows, batch, singleRows, runs) is { } splits
-            ? (splits.Max(s => s.Batched), splits.Max(s => s.Single))
-            : null;
-
-    /// <summary>
-    /// The same figures for each way of splitting <paramref name="threads"/> between PyTorch and its BLAS, so a benchmark
+    /// Rows/s of PyTorch's batched forward over a resident tensor and of its single-row forward (best of
+    /// <paramref name="runs"/>), for each way of splitting <paramref name="threads"/> between PyTorch and its BLAS, so a benchmark
     /// can take medians per split over repeated runs and compare the best median (taking the best split of every run
     /// would favour PyTorch by the noise alone). Null (after printing why) when PyTorch cannot run here.
     /// </summary>
