@@ -197,23 +197,38 @@ public class AnomalyDetectionTests
         Assert.Contains("'Missing'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.EvaluateDetector(scored, labelColumnName: "Missing")).Message);
     }
 
+    /// <summary>Detectors (and the encoder's importance samples) built with one bad setting each, and the parameter the exception must name.</summary>
+    public static TheoryData<string, Func<MLContext, object>> BadDetectorSettings => new()
+    {
+        { "Contamination", ml => ml.AnomalyDetection.Trainers.Vae(contamination: 0.0) },
+        { "Contamination", ml => ml.AnomalyDetection.Trainers.Vae(contamination: -0.1) },
+        { "Contamination", ml => ml.AnomalyDetection.Trainers.Vae(contamination: 0.51) },
+        { "Contamination", ml => ml.AnomalyDetection.Trainers.Vae(contamination: double.NaN) },
+        { "Contamination", ml => ml.AnomalyDetection.Trainers.Autoencoder(contamination: 0.7) },
+        { "ScoreSamples", ml => ml.AnomalyDetection.Trainers.Vae(new VaeAnomalyDetectionTrainer.Options { ScoreSamples = 0 }) },
+        { "ImportanceSamples", ml => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { ImportanceSamples = 0 }) },
+        { "ScoreKind", ml => ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options { ScoreKind = AnomalyScoreKind.NegativeElbo }) },
+        { "LatentDimension", ml => ml.AnomalyDetection.Trainers.Vae(latentDimension: 0) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadDetectorSettings))]
+    public void InvalidDetectorSettingsAreRejectedNamingTheParameter(string parameter, Func<MLContext, object> create) =>
+        Assert.Equal(parameter, Assert.Throws<ArgumentOutOfRangeException>(() => create(new MLContext(seed: 1))).ParamName);
+
     [Fact]
-    public void InvalidDetectorSettingsAreRejectedNamingTheParameter()
+    public void AMissingFeatureColumnIsNamedAtFit()
     {
         var ml = new MLContext(seed: 1);
-        foreach (var c in new[] { 0.0, -0.1, 0.51, double.NaN })
-            Assert.Equal("Contamination", Assert.Throws<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.Trainers.Vae(contamination: c)).ParamName);
-        Assert.Equal("Contamination", Assert.Throws<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.Trainers.Autoencoder(contamination: 0.7)).ParamName);
-        Assert.Equal("ScoreSamples", Assert.Throws<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.Trainers.Vae(new VaeAnomalyDetectionTrainer.Options { ScoreSamples = 0 })).ParamName);
-        Assert.Equal("ImportanceSamples", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { ImportanceSamples = 0 })).ParamName);
-        Assert.Equal("ScoreKind", Assert.Throws<ArgumentOutOfRangeException>(() =>
-            ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options { ScoreKind = AnomalyScoreKind.NegativeElbo })).ParamName);
-        Assert.Equal("LatentDimension", Assert.Throws<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.Trainers.Vae(latentDimension: 0)).ParamName);
         var missing = Assert.Throws<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.Trainers.Vae(featureColumnName: "Pixels").Fit(Train(ml, 10)));
         Assert.Contains("'Pixels'", missing.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => model(ml).WithThreshold(float.NaN));
+    }
 
-        static GenerativeAnomalyDetectionTransformer model(MLContext ml) =>
-            ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options { Epochs = 1 }).Fit(Train(ml, 20));
+    [Fact]
+    public void ANonFiniteThresholdIsRejected()
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = ml.AnomalyDetection.Trainers.Autoencoder(new AutoencoderAnomalyDetectionTrainer.Options { Epochs = 1 }).Fit(Train(ml, 20));
+        Assert.Equal("threshold", Assert.Throws<ArgumentOutOfRangeException>(() => model.WithThreshold(float.NaN)).ParamName);
     }
 }

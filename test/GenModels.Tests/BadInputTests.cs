@@ -69,15 +69,26 @@ public class BadInputTests
         Assert.Contains("no rows", e.Message);
     }
 
-    [Fact]
-    public void InvalidSettingsAreRejectedWhenTheEstimatorIsCreated()
+    /// <summary>Estimators built with one bad setting each, and the parameter the exception must name.</summary>
+    public static TheoryData<string, Func<MLContext, object>> BadEncoderSettings => new()
     {
-        Assert.Equal("LatentDimension", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.VaeEncode("Latent", "Features", latentDimension: 0)).ParamName);
-        Assert.Equal("LatentDimension", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.AutoencoderEncode("Latent", "Features", latentDimension: -3)).ParamName);
-        Assert.Equal("Beta", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.VaeEncode("Latent", "Features", 2, beta: -0.5)).ParamName);
-        Assert.Equal("Epochs", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { Epochs = 0 })).ParamName);
-        Assert.Equal("HiddenSizes", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { HiddenSizes = [8, 0] })).ParamName);
-        Assert.Throws<ArgumentException>(() => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { ReconstructionColumnName = "Latent" }));
+        { "LatentDimension", ml => ml.Transforms.VaeEncode("Latent", "Features", latentDimension: 0) },
+        { "LatentDimension", ml => ml.Transforms.AutoencoderEncode("Latent", "Features", latentDimension: -3) },
+        { "Beta", ml => ml.Transforms.VaeEncode("Latent", "Features", 2, beta: -0.5) },
+        { "Epochs", ml => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { Epochs = 0 }) },
+        { "HiddenSizes", ml => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { HiddenSizes = [8, 0] }) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEncoderSettings))]
+    public void InvalidSettingsAreRejectedWhenTheEstimatorIsCreated(string parameter, Func<MLContext, object> create) =>
+        Assert.Equal(parameter, Assert.Throws<ArgumentOutOfRangeException>(() => create(ml)).ParamName);
+
+    [Fact]
+    public void AnOutputColumnNamedTwiceIsRejectedWhenTheEstimatorIsCreated()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ml.Transforms.VaeEncode(new VaeEncodingEstimator.Options { ReconstructionColumnName = "Latent" }));
+        Assert.Contains("Latent", e.Message);
     }
 
     [Fact]
