@@ -19,11 +19,11 @@ public abstract class TrainingRunOptions
         /// <summary>Optimiser steps an encoder aims at when <see cref="Epochs"/> is unset (the detectors and the GAN set their own).</summary>
         public const int TargetSteps = TrainingBudget.ReconstructionTargetSteps;
         /// <summary>Adam's learning rate.</summary>
-        public const double LearningRate = 1e-3;
+        public const double LearningRate = TrainingOptions.DefaultLearningRate;
         /// <summary>Rows per network call when transforming.</summary>
         public const int TransformBatchSize = 256;
         /// <summary>Weight of the KL term (1 = standard VAE).</summary>
-        public const double Beta = 1.0;
+        public const double Beta = VaeOptions.DefaultBeta;
     }
 
     /// <summary>

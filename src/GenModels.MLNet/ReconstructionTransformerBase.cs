@@ -240,8 +240,8 @@ public abstract class ReconstructionTransformerBase : BatchedTransformerBase, IB
         }).ToArray();
     }
 
-    /// <summary>Per-row mean squared reconstruction error, as a [n, 1] tensor.</summary>
+    /// <summary>Per-row mean squared reconstruction error (the anomaly score's formula), as a [n, 1] tensor.</summary>
     private protected static Tensor MeanSquaredError(Tensor input, Tensor reconstruction) =>
-        (input - reconstruction).square().mean(new long[] { 1 }, keepdim: true);
+        AnomalyScores.MeanSquaredError(input, reconstruction).unsqueeze(1);
 
 }

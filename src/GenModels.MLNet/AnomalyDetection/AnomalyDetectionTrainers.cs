@@ -2,6 +2,7 @@ using GenModels.MLNet.Persistence;
 using GenModels.Torch.Networks;
 using GenModels.Torch.Scoring;
 using GenModels.Torch.Training;
+using GenModels.Torch.Vae;
 using Microsoft.ML.Data;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -37,8 +38,7 @@ public sealed class VaeAnomalyDetectionTrainer : AnomalyDetectionTrainerBase<Vae
         internal override void Validate()
         {
             base.Validate();
-            if (!(Beta >= 0) || double.IsInfinity(Beta))
-                throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "β must be a finite number ≥ 0 (1 = standard VAE).");
+            VaeOptions.CheckBeta(Beta);
         }
     }
 

@@ -31,8 +31,7 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
         internal override void Validate()
         {
             base.Validate();
-            if (!(Beta >= 0) || double.IsInfinity(Beta))
-                throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "β must be a finite number ≥ 0 (1 = standard VAE).");
+            VaeOptions.CheckBeta(Beta);
             Limits.CheckSamples(ImportanceSamples, nameof(ImportanceSamples));
         }
 

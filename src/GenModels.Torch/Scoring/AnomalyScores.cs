@@ -48,7 +48,7 @@ public static class AnomalyScores
         if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "At least one sample is needed.");
         return kind switch
         {
-            AnomalyScoreKind.ReconstructionError => (x - model.Reconstruct(x)).square().mean(new long[] { 1 }),
+            AnomalyScoreKind.ReconstructionError => MeanSquaredError(x, model.Reconstruct(x)),
             AnomalyScoreKind.ScaledReconstructionError => Scaled(model, x,
                 featureScales ?? throw new ArgumentNullException(nameof(featureScales), "The scaled reconstruction error needs the feature scales fitted on the training rows.")),
             AnomalyScoreKind.NegativeElbo => Vae(model, kind).NegativeElbo(x, samples, generator),
@@ -110,6 +110,9 @@ public static class AnomalyScores
             for (int i = 0; i < k; i++) score -= 0.5 * (1 + logVariance[i] - mean[i] * mean[i] - Math.Exp(logVariance[i])); // KL to N(0, I)
         return (float)score;
     }
+
+    /// <summary>Mean squared difference of each row of <paramref name="x"/> ([n, D]) and its reconstruction: the <see cref="AnomalyScoreKind.ReconstructionError"/> ([n]).</summary>
+    public static Tensor MeanSquaredError(Tensor x, Tensor reconstruction) => (x - reconstruction).square().mean(new long[] { 1 });
 
     /// <summary>Mean squared difference of one row and its reconstruction (the <see cref="AnomalyScoreKind.ReconstructionError"/> of one row).</summary>
     public static float MeanSquaredError(ReadOnlySpan<float> x, ReadOnlySpan<float> reconstruction)

@@ -18,8 +18,10 @@ public sealed class TrainingOptions
     /// that stops early on purpose (the anomaly detectors' derived budget, which keeps them from learning the outliers).
     /// </summary>
     public bool WarnIfUnconverged { get; set; } = true;
-    /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>Adam's learning rate (default <see cref="DefaultLearningRate"/>).</summary>
+    public double LearningRate { get; set; } = DefaultLearningRate;
+    /// <summary>Adam's default learning rate for every model family unless its options set another.</summary>
+    public const double DefaultLearningRate = 1e-3;
     /// <summary>Seed of the shuffling, the validation split and the model's noise.</summary>
     public int Seed { get; set; }
     /// <summary>
