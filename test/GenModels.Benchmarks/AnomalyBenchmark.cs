@@ -102,7 +102,7 @@ public static class AnomalyBenchmark
         {
             using var scope = NewDisposeScope();
             int n = Math.Min(500, count - start);
-            AnomalyScores.Compute(detector.NetworkModel, x.narrow(0, start, n), kind, 16, generator).data<float>().CopyTo(values, start);
+            AnomalyScores.Compute(detector.Model, x.narrow(0, start, n), kind, 16, generator).data<float>().CopyTo(values, start);
         }
         return DetectionMetrics.RocAuc(values, Enumerable.Range(0, count).Select(i => labels[i] != normalClass).ToArray());
     }

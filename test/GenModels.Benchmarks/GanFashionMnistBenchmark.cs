@@ -96,7 +96,7 @@ public static class GanFashionMnistBenchmark
                 using var scope = NewDisposeScope();
                 int n = Math.Min(256, 20000 - start);
                 var classes = arange(start, start + n, dtype: ScalarType.Int64) % 10;
-                target.narrow(0, 0, n).copy_(gan.Network.Generate(gan.Network.SampleNoise(n, generator), classes).view(n, -1));
+                target.narrow(0, 0, n).copy_(gan.Model.Generate(gan.Model.SampleNoise(n, generator), classes).view(n, -1));
             }
             return 20000 / sw.Elapsed.TotalSeconds;
         }

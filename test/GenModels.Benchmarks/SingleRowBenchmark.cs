@@ -69,7 +69,7 @@ public static class SingleRowBenchmark
         using var scales = tensor(detector.FeatureScales!.ToArray());
         // The managed one-row models the engines use, called directly (no ML.NET row plumbing).
         var encoderRows = RowReconstructionModel.TryCreate(encoder.Model)!;
-        var detectorRows = RowReconstructionModel.TryCreate(detector.NetworkModel)!;
+        var detectorRows = RowReconstructionModel.TryCreate(detector.Model)!;
         var code = new float[20];
         var scaleValues = detector.FeatureScales!.ToArray();
 
@@ -79,7 +79,7 @@ public static class SingleRowBenchmark
             ("VAE encoder, raw TorchSharp forward", r => RawSingle(r, x => encoder.Model.Encode(x))),
             ("VAE encoder, managed row model alone", r => encoderRows.Encode(r.Features, code, default)),
             ("VAE detector, library PredictionEngine", r => detectorEngine.Predict(r)),
-            ("VAE detector, raw TorchSharp score", r => RawSingle(r, x => AnomalyScores.Compute(detector.NetworkModel, x, detector.ScoreKind, 1, null, scales))),
+            ("VAE detector, raw TorchSharp score", r => RawSingle(r, x => AnomalyScores.Compute(detector.Model, x, detector.ScoreKind, 1, null, scales))),
             ("VAE detector, managed row model alone", r => AnomalyScores.ComputeRow(detectorRows, r.Features, detector.ScoreKind, scaleValues)),
             ("ML.NET ProjectToPrincipalComponents", r => pcaEngine.Predict(r)),
             ("ML.NET RandomizedPca detector", r => randomizedPcaEngine.Predict(r)),

@@ -167,7 +167,7 @@ public class ConvolutionalNetworkTests(Xunit.Abstractions.ITestOutputHelper outp
         {
             LatentDimension = 2, ConvolutionChannels = 4, HiddenSizes = [16], Epochs = 1, Seed = 1, NumberOfThreads = 1,
         }).Fit(shaped);
-        Assert.Equal(NetworkArchitecture.Convolutional, ReconstructionNetworksOptions(detector.NetworkModel).Architecture);
+        Assert.Equal(NetworkArchitecture.Convolutional, ReconstructionNetworksOptions(detector.Model).Architecture);
 
         NetworkArchitecture ArchitectureOf(VaeEncodingEstimator.Options options, IDataView data)
         {

@@ -156,13 +156,13 @@ public class GanTests(ITestOutputHelper output)
         var options = Options(label: null, epochs: 2);
         options.Pac = 2;
         using var gan = ml.Generative().Gan(options).Fit(train);
-        Assert.Equal(GanOptions.DefaultVectorLearningRateDecayStart, gan.Network.Options.LearningRateDecayStart);
-        Assert.Equal(4, gan.Network.Discriminator.parameters().First().shape[1]); // two rows of two columns per input
+        Assert.Equal(GanOptions.DefaultVectorLearningRateDecayStart, gan.Model.Options.LearningRateDecayStart);
+        Assert.Equal(4, gan.Model.Discriminator.parameters().First().shape[1]); // two rows of two columns per input
         using var stream = new MemoryStream();
         ml.Model.Save(gan, train.Schema, stream);
         stream.Position = 0;
         var loaded = (GanTransformer)ml.Model.Load(stream, out _);
-        Assert.Equal(2, loaded.Network.Options.Pac);
+        Assert.Equal(2, loaded.Model.Options.Pac);
         Assert.Equal(Flat(gan.Generate(20, seed: 4)), Flat(loaded.Generate(20, seed: 4)));
 
         // Left unset, the noise has the column's length (here 2) up to 32, and the learning rate is the GAN's default.
@@ -271,8 +271,8 @@ public class ConvolutionalGanTests
             LabelColumnName = "Label", NoiseDimension = 16, ConvolutionChannels = 16, Output = GeneratorOutput.Sigmoid,
             Epochs = 30, LearningRate = 1e-3, BatchSize = 64, Seed = 1,
         }).Fit(train);
-        Assert.Equal(GanArchitecture.Convolutional, gan.Network.Options.Architecture);
-        Assert.Equal(1, gan.Network.Options.LearningRateDecayStart); // images keep the rate constant unless asked
+        Assert.Equal(GanArchitecture.Convolutional, gan.Model.Options.Architecture);
+        Assert.Equal(1, gan.Model.Options.LearningRateDecayStart); // images keep the rate constant unless asked
         var horizontal = gan.Generate(200, seed: 2, label: "horizontal");
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 8, 8), horizontal.Schema["Features"].Type);
         double h = Synthetic.Column(horizontal, "Features").Average(Orientation);

@@ -190,7 +190,7 @@ public class ProgressiveGanTests
             LabelColumnName = "Label", NoiseDimension = 16, ConvolutionChannels = 16, Output = GeneratorOutput.Sigmoid, EmaDecay = 0.95,
             ProgressiveGrowing = true, StartResolution = 2, Epochs = 40, LearningRate = 1e-3, BatchSize = 64, Seed = 1, NumberOfThreads = 1,
         }).Fit(train);
-        Assert.Equal((2, 1.0), (gan.Network.Growth!.Stage, gan.Network.Growth.Alpha));
+        Assert.Equal((2, 1.0), (gan.Model.Growth!.Stage, gan.Model.Growth.Alpha));
         var horizontal = gan.Generate(200, seed: 2, label: "horizontal");
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 8, 8), horizontal.Schema["Features"].Type);
         double h = Synthetic.Column(horizontal, "Features").Average(image => Orientation(image, 8));
@@ -214,8 +214,8 @@ public class ProgressiveGanTests
         {
             ml.Model.Save(gan, train.Schema, path);
             using var loaded = (GanTransformer)ml.Model.Load(path, out _);
-            Assert.True(loaded.Network.Options.ProgressiveGrowing);
-            Assert.Equal(0.3, loaded.Network.Options.FadeInShare);
+            Assert.True(loaded.Model.Options.ProgressiveGrowing);
+            Assert.Equal(0.3, loaded.Model.Options.FadeInShare);
             Assert.Equal(Network(gan), Network(loaded));                  // options and every weight, byte for byte
             Assert.Equal(Bits(gan.Generate(20, seed: 5)), Bits(loaded.Generate(20, seed: 5)));
         }
@@ -270,7 +270,7 @@ public class ProgressiveGanTests
     private static byte[] Network(GanTransformer gan)
     {
         using var stream = new MemoryStream();
-        ModelSerializer.Save(stream, "GenerativeAdversarialNetwork", gan.Network.Options, gan.Network);
+        ModelSerializer.Save(stream, "GenerativeAdversarialNetwork", gan.Model.Options, gan.Model);
         return stream.ToArray();
     }
 

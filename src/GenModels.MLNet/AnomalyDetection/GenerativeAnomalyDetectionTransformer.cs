@@ -43,7 +43,7 @@ public sealed class GenerativeAnomalyDetectionTransformer : ReconstructionTransf
     }
 
     /// <summary>The trained network: a <c>VariationalAutoencoder</c> or an <c>Autoencoder</c> from GenModels.Torch.</summary>
-    public IReconstructionModel NetworkModel => Network;
+    public IReconstructionModel Model => Network;
     /// <summary>How rows are scored.</summary>
     public AnomalyScoreKind ScoreKind { get; }
     /// <summary>Posterior samples per row for the sampled scores.</summary>

@@ -31,9 +31,9 @@ public sealed class GanTransformer : GeneratorTransformerBase
     }
 
     /// <summary>The trained networks (GenModels.Torch); generation uses the weight-averaged generator. Throws <see cref="ObjectDisposedException"/> after <see cref="BatchedTransformerBase.Dispose"/>.</summary>
-    public GenerativeAdversarialNetwork Network => (GenerativeAdversarialNetwork)NetworkObject;
+    public GenerativeAdversarialNetwork Model => (GenerativeAdversarialNetwork)NetworkObject;
     /// <summary>Length of the generator's noise input.</summary>
-    public override int NoiseDimension => Network.Options.NoiseDimension;
+    public override int NoiseDimension => Model.Options.NoiseDimension;
     /// <summary>Loss and discriminator-accuracy history of the training run; null for a loaded model.</summary>
     public TrainingResult? Training { get; }
 
@@ -44,11 +44,11 @@ public sealed class GanTransformer : GeneratorTransformerBase
     /// </summary>
     public IDataView Generate(long rowCount, int seed = 0, string? label = null) => GenerateWith(rowCount, seed, label, GenerateRows);
 
-    private protected override Tensor DrawNoise(long count, Generator generator) => Network.SampleNoise(count, generator);
+    private protected override Tensor DrawNoise(long count, Generator generator) => Model.SampleNoise(count, generator);
 
-    private protected override Tensor GenerateRows(Tensor z, Tensor? classes, Generator noise) => Network.Generate(z, classes);
+    private protected override Tensor GenerateRows(Tensor z, Tensor? classes, Generator noise) => Model.Generate(z, classes);
 
-    private protected override void SaveModel(ModelSaveContext ctx) => SaveWith(ctx, SavedFormat, NetworkKind, Network.Options, Network);
+    private protected override void SaveModel(ModelSaveContext ctx) => SaveWith(ctx, SavedFormat, NetworkKind, Model.Options, Model);
 
     // Format 3: the network options may pack the discriminator's rows (GanOptions.Pac), which shapes its first layer; a
     // release that predates packing would ignore the setting and fail on the weights, so it is told the format is newer.
