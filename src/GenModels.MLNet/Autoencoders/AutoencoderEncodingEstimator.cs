@@ -10,7 +10,7 @@ namespace GenModels.MLNet.Autoencoders;
 /// non-linear dimensionality reduction (the code), optionally with the reconstruction and its error.
 /// Created by <c>mlContext.Transforms.AutoencoderEncode(...)</c>.
 /// </summary>
-public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodingTransformer>
+public sealed class AutoencoderEncodingEstimator : GenerativeEstimatorBase<AutoencoderEncodingEstimator.Options, AutoencoderEncodingTransformer>
 {
     /// <summary>Options of <see cref="AutoencoderEncodingEstimator"/>.</summary>
     public sealed class Options : ReconstructionEstimatorOptions
@@ -33,23 +33,14 @@ public sealed class AutoencoderEncodingEstimator : IEstimator<AutoencoderEncodin
         }
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal AutoencoderEncodingEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal AutoencoderEncodingEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.OutputShape(inputSchema, options.InputColumnName, EstimatorFitting.AddedColumns(inputSchema, options, [options.OutputColumnName]));
 
     /// <summary>Trains the autoencoder on every row of <paramref name="input"/>.</summary>
-    public AutoencoderEncodingTransformer Fit(IDataView input)
+    public override AutoencoderEncodingTransformer Fit(IDataView input)
     {
         using var data = EstimatorFitting.Prepare(env, nameof(AutoencoderEncodingEstimator), input, options);
         var (model, result) = EstimatorFitting.FitAutoencoder(env, data, options, inputNoise: options.InputNoise);

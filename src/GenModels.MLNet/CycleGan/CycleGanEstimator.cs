@@ -23,7 +23,7 @@ namespace GenModels.MLNet.CycleGan;
 /// translates A → B; its <see cref="CycleGanTransformer.Reverse"/> translates B → A. Created by
 /// <c>mlContext.Generative().CycleGan(...)</c>.
 /// </summary>
-public sealed class CycleGanEstimator : IEstimator<CycleGanTransformer>
+public sealed class CycleGanEstimator : GenerativeEstimatorBase<CycleGanEstimator.Options, CycleGanTransformer>
 {
     /// <summary>Options of <see cref="CycleGanEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
@@ -107,23 +107,14 @@ public sealed class CycleGanEstimator : IEstimator<CycleGanTransformer>
         };
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal CycleGanEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal CycleGanEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>
     /// Adds the output column (an image column when the input is one, else a Single vector); throws naming the column when
     /// the input is missing, not an image or Single vector, or an image of unknown size, or when the domain column is
     /// present but not Boolean.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var input = ImageTranslationEstimator.ShapeColumn(inputSchema, options.InputColumnName, "input");
         if (inputSchema.TryFindColumn(options.DomainColumnName, out var domain)
@@ -140,7 +131,7 @@ public sealed class CycleGanEstimator : IEstimator<CycleGanTransformer>
     /// Trains on the rows of <paramref name="input"/>: those whose domain column (<see cref="Options.DomainColumnName"/>) is
     /// false form domain A, those where it is true domain B. Throws naming the column when either domain has no rows.
     /// </summary>
-    public CycleGanTransformer Fit(IDataView input)
+    public override CycleGanTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var shape = CheckedShape(input.Schema, nameof(input), "input");

@@ -13,7 +13,7 @@ namespace GenModels.MLNet.Diffusion;
 /// vector column and produces a <see cref="DiffusionTransformer"/> whose <see cref="DiffusionTransformer.Generate"/> is a
 /// data source of synthetic rows. Created by <c>mlContext.Generative().Diffusion(...)</c>.
 /// </summary>
-public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
+public sealed class DiffusionEstimator : GenerativeEstimatorBase<DiffusionEstimator.Options, DiffusionTransformer>
 {
     /// <summary>Options of <see cref="DiffusionEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
@@ -102,23 +102,14 @@ public sealed class DiffusionEstimator : IEstimator<DiffusionTransformer>
         internal SamplingOptions DefaultSampling() => new() { Steps = SamplingSteps, Eta = Eta, GuidanceScale = GuidanceScale };
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal DiffusionEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal DiffusionEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>Checks that the training columns exist with usable types; as a transform the model maps labels (and noise) to the feature column.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
     /// <summary>Trains the model on every row of <paramref name="input"/>.</summary>
-    public DiffusionTransformer Fit(IDataView input)
+    public override DiffusionTransformer Fit(IDataView input)
     {
         using var prepared = EstimatorFitting.PrepareGenerator(env, nameof(DiffusionEstimator), input, options, options.LabelColumnName);
         var data = prepared.Data;

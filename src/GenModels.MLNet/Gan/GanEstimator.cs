@@ -13,7 +13,7 @@ namespace GenModels.MLNet.Gan;
 /// Trains a GAN (conditional when a label column is given) on a vector column and produces a <see cref="GanTransformer"/>
 /// whose generator is a data source of synthetic rows. Created by <c>mlContext.Generative().Gan(...)</c>.
 /// </summary>
-public sealed class GanEstimator : IEstimator<GanTransformer>
+public sealed class GanEstimator : GenerativeEstimatorBase<GanEstimator.Options, GanTransformer>
 {
     /// <summary>Options of <see cref="GanEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
@@ -140,26 +140,17 @@ public sealed class GanEstimator : IEstimator<GanTransformer>
         };
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal GanEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal GanEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>
     /// The generator as a transform maps label (and noise) columns to the feature column; checks here that the training
     /// columns exist with usable types.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.GeneratorOutputShape(inputSchema, options.FeatureColumnName, options.LabelColumnName);
 
     /// <summary>Trains the GAN on every row of <paramref name="input"/>.</summary>
-    public GanTransformer Fit(IDataView input)
+    public override GanTransformer Fit(IDataView input)
     {
         ChooseImageShape(TrainingData.Shape(input.Schema, options.FeatureColumnName)); // a wrong architecture fails before the rows are read
         using var prepared = EstimatorFitting.PrepareGenerator(env, nameof(GanEstimator), input, options, options.LabelColumnName);

@@ -25,7 +25,7 @@ public enum TabularModel
 /// <see cref="TabularSynthesizerTransformer.Generate"/> is a lazy data source of synthetic rows with the table's own
 /// schema. Created by <c>mlContext.Generative().TabularSynthesizer(...)</c>.
 /// </summary>
-public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerTransformer>
+public sealed class TabularSynthesizerEstimator : GenerativeEstimatorBase<TabularSynthesizerEstimator.Options, TabularSynthesizerTransformer>
 {
     /// <summary>Options of <see cref="TabularSynthesizerEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
@@ -168,22 +168,13 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
         };
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal TabularSynthesizerEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal TabularSynthesizerEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>
     /// Checks that the columns to learn exist as scalar numbers, Booleans, text or keys (and the condition column is not a
     /// number); the output is those columns, as generated rows carry them.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var selected = options.ColumnNames?.Select(n => inputSchema.TryFindColumn(n, out var c) ? c : throw Errors.MissingColumn(nameof(inputSchema), "table", n)).ToArray()
             ?? inputSchema.ToArray();
@@ -205,7 +196,7 @@ public sealed class TabularSynthesizerEstimator : IEstimator<TabularSynthesizerT
     }
 
     /// <summary>Learns the table's encoding from <paramref name="input"/>, then trains the synthesizer on every row.</summary>
-    public TabularSynthesizerTransformer Fit(IDataView input)
+    public override TabularSynthesizerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         string component = options.Model == TabularModel.Ctgan ? "TabularSynthesizer (CTGAN)" : "TabularSynthesizer (TVAE)";

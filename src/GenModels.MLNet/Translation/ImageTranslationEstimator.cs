@@ -18,7 +18,7 @@ namespace GenModels.MLNet.Translation;
 /// input and output stacked on channels adds an adversarial term to λ·L1 (λ = 100). Created by
 /// <c>mlContext.Generative().ImageTranslation(...)</c>.
 /// </summary>
-public sealed class ImageTranslationEstimator : IEstimator<ImageTranslationTransformer>
+public sealed class ImageTranslationEstimator : GenerativeEstimatorBase<ImageTranslationEstimator.Options, ImageTranslationTransformer>
 {
     /// <summary>Options of <see cref="ImageTranslationEstimator"/>.</summary>
     public sealed class Options : TrainingRunOptions
@@ -96,22 +96,13 @@ public sealed class ImageTranslationEstimator : IEstimator<ImageTranslationTrans
         };
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal ImageTranslationEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal ImageTranslationEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>
     /// Adds the output column (an image column when the target is one, else a Single vector); throws naming the column when
     /// the input or target is missing, not an image or Single vector, an image of unknown size, or of another size than the other.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var input = ShapeColumn(inputSchema, options.InputColumnName, "input");
         var target = ShapeColumn(inputSchema, options.TargetColumnName, "target");
@@ -125,7 +116,7 @@ public sealed class ImageTranslationEstimator : IEstimator<ImageTranslationTrans
     }
 
     /// <summary>Trains the translation model on every row of <paramref name="input"/>.</summary>
-    public ImageTranslationTransformer Fit(IDataView input)
+    public override ImageTranslationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var inputShape = ImageShape(input.Schema, options.InputColumnName, "input");

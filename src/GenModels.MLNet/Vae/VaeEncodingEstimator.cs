@@ -12,7 +12,7 @@ namespace GenModels.MLNet.Vae;
 /// that maps each row to its posterior mean (and optionally log-variance, a sampled code, the reconstruction and its error).
 /// Created by <c>mlContext.Transforms.VaeEncode(...)</c>.
 /// </summary>
-public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
+public sealed class VaeEncodingEstimator : GenerativeEstimatorBase<VaeEncodingEstimator.Options, VaeEncodingTransformer>
 {
     /// <summary>Options of <see cref="VaeEncodingEstimator"/>.</summary>
     public sealed class Options : ReconstructionEstimatorOptions
@@ -38,25 +38,16 @@ public sealed class VaeEncodingEstimator : IEstimator<VaeEncodingTransformer>
         private protected override IEnumerable<string?> OutputNames() => base.OutputNames().Concat([LogVarianceColumnName, SampledLatentColumnName, LogLikelihoodColumnName]);
     }
 
-    private readonly IHostEnvironment env;
-    private readonly Options options;
-
-    internal VaeEncodingEstimator(IHostEnvironment env, Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.env = env;
-        this.options = options.Snapshot(); // later changes to the caller's object do not change what Fit trains
-        this.options.Validate();
-    }
+    internal VaeEncodingEstimator(IHostEnvironment env, Options options) : base(env, options) { }
 
     /// <summary>Adds the code columns; throws if the input column is missing or not a known-size vector of Single.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         EstimatorFitting.OutputShape(inputSchema, options.InputColumnName,
             EstimatorFitting.AddedColumns(inputSchema, options, [options.OutputColumnName, options.LogVarianceColumnName, options.SampledLatentColumnName])
                 .Concat(options.LogLikelihoodColumnName is { } ll ? [SchemaShapes.SingleScalar(ll)] : []));
 
     /// <summary>Trains the VAE on every row of <paramref name="input"/>.</summary>
-    public VaeEncodingTransformer Fit(IDataView input)
+    public override VaeEncodingTransformer Fit(IDataView input)
     {
         using var data = EstimatorFitting.Prepare(env, nameof(VaeEncodingEstimator), input, options);
         var (model, result) = EstimatorFitting.FitVae(env, data, options, options.Beta);
