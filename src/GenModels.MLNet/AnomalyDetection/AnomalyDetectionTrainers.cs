@@ -45,7 +45,7 @@ public sealed class VaeAnomalyDetectionTrainer : AnomalyDetectionTrainerBase<Vae
     internal VaeAnomalyDetectionTrainer(IHostEnvironment env, Options options) : base(env, options) { }
 
     private protected override (IReconstructionModel, TrainingResult) Train(EstimatorFitting.PreparedData data, KnownAnomalies? known) =>
-        EstimatorFitting.FitVae(Env, data, TrainerOptions, TrainerOptions.Beta, known);
+        EstimatorFitting.FitVae(env, data, options, options.Beta, known);
 }
 
 /// <summary>
@@ -76,23 +76,14 @@ public sealed class AutoencoderAnomalyDetectionTrainer : AnomalyDetectionTrainer
     internal AutoencoderAnomalyDetectionTrainer(IHostEnvironment env, Options options) : base(env, options) { }
 
     private protected override (IReconstructionModel, TrainingResult) Train(EstimatorFitting.PreparedData data, KnownAnomalies? known) =>
-        EstimatorFitting.FitAutoencoder(Env, data, TrainerOptions, known);
+        EstimatorFitting.FitAutoencoder(env, data, options, known);
 }
 
 /// <summary>What both detectors share: the schema shape, training, and the threshold from the training scores.</summary>
-public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<GenerativeAnomalyDetectionTransformer>
+public abstract class AnomalyDetectionTrainerBase<TOptions> : GenerativeEstimatorBase<TOptions, GenerativeAnomalyDetectionTransformer>
     where TOptions : AnomalyDetectionTrainerOptions
 {
-    private protected AnomalyDetectionTrainerBase(IHostEnvironment env, TOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        Env = env;
-        TrainerOptions = options.Snapshot();
-        TrainerOptions.Validate();
-    }
-
-    private protected IHostEnvironment Env { get; }
-    private protected TOptions TrainerOptions { get; }
+    private protected AnomalyDetectionTrainerBase(IHostEnvironment env, TOptions options) : base(env, options) { }
 
     /// <summary>Trains the network on the prepared rows, with the known anomalies when there are any.</summary>
     private protected abstract (IReconstructionModel Model, TrainingResult Result) Train(EstimatorFitting.PreparedData data, KnownAnomalies? known);
@@ -101,27 +92,26 @@ public abstract class AnomalyDetectionTrainerBase<TOptions> : IEstimator<Generat
     /// Adds Score and PredictedLabel; throws if the feature column is missing or not a known-size vector of Single, or if
     /// the label column (when named) is missing or neither Boolean nor Single.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        if (TrainerOptions.LabelColumnName is { } label)
+        if (options.LabelColumnName is { } label)
         {
             if (!inputSchema.TryFindColumn(label, out var column)) throw Errors.MissingColumn(nameof(inputSchema), "label", label);
             if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !(column.ItemType is BooleanDataViewType || column.ItemType == NumberDataViewType.Single))
                 throw Errors.SchemaMismatch(nameof(inputSchema), "label", label, "Boolean or Single", SchemaShapes.Describe(column));
         }
-        return EstimatorFitting.OutputShape(inputSchema, TrainerOptions.FeatureColumnName,
-            [SchemaShapes.AnomalyScore(TrainerOptions.ScoreColumnName), SchemaShapes.AnomalyPredictedLabel(TrainerOptions.PredictedLabelColumnName)]);
+        return EstimatorFitting.OutputShape(inputSchema, options.FeatureColumnName,
+            [SchemaShapes.AnomalyScore(options.ScoreColumnName), SchemaShapes.AnomalyPredictedLabel(options.PredictedLabelColumnName)]);
     }
 
     /// <summary>
     /// Trains on every row of <paramref name="input"/> (mostly normal rows; rows marked in the label column, if named, as
     /// known anomalies) and sets the threshold.
     /// </summary>
-    public GenerativeAnomalyDetectionTransformer Fit(IDataView input)
+    public override GenerativeAnomalyDetectionTransformer Fit(IDataView input)
     {
-        var options = TrainerOptions;
         var label = options.LabelColumnName is null ? null : KnownAnomalyLabels.Column(input.Schema, options.LabelColumnName);
-        using var all = EstimatorFitting.Prepare(Env, GetType().Name, input, options, label);
+        using var all = EstimatorFitting.Prepare(env, GetType().Name, input, options, label);
         int d = all.Dimension;
         using var split = label is null ? null : KnownAnomalyLabels.Split(all.Rows, d);
         var normalRows = split?.Normal ?? all.Rows;
